@@ -1,0 +1,179 @@
+//! The `analyze` pipeline: read -> scope -> resolve -> classify. The result is data; the
+//! report module writes it.
+
+use crate::classify::{self, Classified, ClassifyOptions};
+use crate::diag::Warning;
+use crate::ingest::value::Micros;
+use crate::ingest::{self, IngestError, Input, ReadOptions};
+use crate::model::Source;
+use crate::policy::Policy;
+use crate::resolve::{self, Resolved};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// One INPUT argument: a file or folder, optionally forced to a source.
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    pub path: PathBuf,
+    pub forced: Option<Source>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    pub inputs: Vec<InputSpec>,
+    pub read: ReadOptions,
+    pub policy: Policy,
+}
+
+/// Everything an analysis found.
+#[derive(Debug)]
+pub struct Analysis {
+    pub inputs: Vec<Input>,
+    pub resolved: Resolved,
+    pub devices: Vec<Classified>,
+    pub as_of: Option<Micros>,
+    pub policy: Policy,
+    /// Run-level warnings (skipped files, missing activity, link conflicts).
+    pub run_warnings: Vec<Warning>,
+}
+
+impl Analysis {
+    /// Every warning of the run: per file first (in input order), then the run's own.
+    pub fn warnings(&self) -> Vec<Warning> {
+        let mut out: Vec<Warning> = self
+            .inputs
+            .iter()
+            .flat_map(|i| i.diag.all_warnings())
+            .collect();
+        out.extend(self.run_warnings.iter().cloned());
+        out.extend(self.resolved.warnings.iter().cloned());
+        out
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no input files: give export files or folders that hold them")]
+    NoInputs,
+}
+
+/// The files to read: explicit files as given, folders' files (not descending) by name.
+/// Returns (files, whether each came from a folder).
+pub fn expand(specs: &[InputSpec]) -> Result<Vec<(InputSpec, bool)>, AnalyzeError> {
+    let mut out = Vec::new();
+    for spec in specs {
+        let meta = std::fs::metadata(&spec.path).map_err(|e| AnalyzeError::Io {
+            path: spec.path.display().to_string(),
+            source: e,
+        })?;
+        if meta.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&spec.path)
+                .map_err(|e| AnalyzeError::Io {
+                    path: spec.path.display().to_string(),
+                    source: e,
+                })?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    !p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with('.'))
+                })
+                .collect();
+            files.sort();
+            out.extend(files.into_iter().map(|p| {
+                (
+                    InputSpec {
+                        path: p,
+                        forced: spec.forced,
+                    },
+                    true,
+                )
+            }));
+        } else {
+            out.push((spec.clone(), false));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads every input in parallel. Files in folders that are no export are skipped with a
+/// warning; an explicit file that is no export is an error.
+pub fn read_inputs(
+    specs: &[InputSpec],
+    opts: &ReadOptions,
+) -> Result<(Vec<Input>, Vec<Warning>), AnalyzeError> {
+    let files = expand(specs)?;
+    let results: Vec<(Result<Input, IngestError>, bool, &Path)> = files
+        .par_iter()
+        .map(|(spec, in_folder)| {
+            (
+                ingest::read_file(&spec.path, spec.forced, opts),
+                *in_folder,
+                spec.path.as_path(),
+            )
+        })
+        .collect();
+    let mut inputs = Vec::new();
+    let mut warnings = Vec::new();
+    for (res, in_folder, path) in results {
+        match res {
+            Ok(i) => inputs.push(i),
+            Err(IngestError::Unrecognised { .. } | IngestError::Empty { .. }) if in_folder => {
+                warnings.push(Warning {
+                    file: Some(path.display().to_string()),
+                    line: None,
+                    column: None,
+                    message: "not a recognisable export: skipped".to_string(),
+                })
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if inputs.is_empty() {
+        return Err(AnalyzeError::NoInputs);
+    }
+    Ok((inputs, warnings))
+}
+
+/// `--as-of YYYY-MM-DD` means the end of that UTC day.
+pub fn end_of_day(date: chrono::NaiveDate) -> Micros {
+    date.and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc().timestamp_micros())
+        .unwrap_or_default()
+        + 86_400_000_000
+        - 1
+}
+
+pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
+    let (mut inputs, mut run_warnings) = read_inputs(&opts.inputs, &opts.read)?;
+    let fleet = resolve::gather(&mut inputs);
+    let resolved = resolve::resolve(fleet);
+    let copts = ClassifyOptions {
+        stale_days: opts.policy.activity.stale_days,
+        as_of: opts.read.as_of,
+    };
+    let (devices, as_of) = classify::classify(&resolved, &copts);
+    if as_of.is_none() {
+        run_warnings.push(Warning::global(
+            "no device has an activity time and no --as-of was given: as_of is null and staleness is not evaluated",
+        ));
+    }
+    Ok(Analysis {
+        inputs,
+        resolved,
+        devices,
+        as_of,
+        policy: opts.policy.clone(),
+        run_warnings,
+    })
+}

@@ -1,0 +1,392 @@
+//! Classification (model.md section 2): every column of `devices.csv` for one resolved
+//! device, each decided by a first-match list over the device's primary records.
+
+use crate::ingest::configmgr::ConfigMgrRecord;
+use crate::ingest::entra::{EntraRecord, Trust};
+use crate::ingest::intune::{Agent, EnrollmentType, IntuneRecord};
+use crate::ingest::value::Micros;
+use crate::model::{
+    EnrollmentMethod, JoinType, Management, Ownership, OwnershipSource, Source, State, Workload,
+};
+use crate::resolve::{Device, Fleet, Resolved};
+use rayon::prelude::*;
+
+/// One classified device: a row of `devices.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    pub device_key: String,
+    pub device_name: Option<String>,
+    pub state: State,
+    pub join_type: JoinType,
+    pub management: Management,
+    pub ownership: Ownership,
+    pub ownership_source: OwnershipSource,
+    pub enrollment_method: EnrollmentMethod,
+    pub autopilot_registered: bool,
+    pub stale: bool,
+    pub last_seen: Option<Micros>,
+    pub entra_device_id: Option<String>,
+    pub entra_object_id: Option<String>,
+    pub intune_device_id: Option<String>,
+    pub configmgr_resource_id: Option<String>,
+    pub autopilot_id: Option<String>,
+    pub serial_number: Option<String>,
+    pub os: Option<String>,
+    pub os_version: Option<String>,
+    pub primary_user: Option<String>,
+    pub sources: Vec<Source>,
+    pub tenant_attached: bool,
+    pub workloads: Vec<Workload>,
+    pub autopilot_object_id: Option<String>,
+    /// Intune MDM manages the device (model.md "Intune MDM").
+    pub intune_mdm: bool,
+    /// A ConfigMgr client is on the device.
+    pub configmgr_client: bool,
+}
+
+/// Settings that change classification.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassifyOptions {
+    pub stale_days: u32,
+    /// `--as-of`, already the end of its UTC day.
+    pub as_of: Option<Micros>,
+}
+
+/// The records classification reads for one device.
+pub struct View<'a> {
+    pub device: &'a Device,
+    pub entra: Option<&'a EntraRecord>,
+    pub intune: Option<&'a IntuneRecord>,
+    pub configmgr: Option<&'a ConfigMgrRecord>,
+    pub autopilot: Option<&'a crate::ingest::autopilot::AutopilotRecord>,
+}
+
+impl<'a> View<'a> {
+    pub fn new(device: &'a Device, fleet: &'a Fleet) -> View<'a> {
+        View {
+            device,
+            entra: device.entra.map(|e| &fleet.entra[e]),
+            intune: device.intune.first().map(|&i| &fleet.intune[i]),
+            configmgr: device.configmgr.first().map(|&i| &fleet.configmgr[i]),
+            autopilot: device.autopilot.first().map(|&i| &fleet.autopilot[i]),
+        }
+    }
+}
+
+pub fn last_seen(d: &Device, fleet: &Fleet) -> Option<Micros> {
+    let i = d.intune.iter().filter_map(|&i| fleet.intune[i].last_sync);
+    let e = d.entra.and_then(|e| fleet.entra[e].last_sign_in);
+    let c = d
+        .configmgr
+        .iter()
+        .filter_map(|&i| fleet.configmgr[i].last_active);
+    i.chain(e).chain(c).max()
+}
+
+/// `as_of`: `--as-of` if given, else the latest `last_seen` of any device.
+pub fn as_of(resolved: &Resolved, given: Option<Micros>) -> Option<Micros> {
+    given.or_else(|| {
+        resolved
+            .devices
+            .par_iter()
+            .filter_map(|d| last_seen(d, &resolved.fleet))
+            .max()
+    })
+}
+
+pub fn join_type(v: &View<'_>, fleet: &Fleet) -> JoinType {
+    if v.device.is_placeholder {
+        return JoinType::None;
+    }
+    if let Some(e) = v.entra {
+        match e.trust {
+            Some(Trust::AzureAd) => return JoinType::EntraJoined,
+            Some(Trust::ServerAd) if e.registered.is_none() => return JoinType::HybridPending,
+            Some(Trust::ServerAd) => return JoinType::HybridJoined,
+            Some(Trust::Workplace) => return JoinType::Registered,
+            None => {}
+        }
+    }
+    if let Some(j) = v.intune.and_then(|i| i.join_type) {
+        return j;
+    }
+    if matches!(
+        v.intune.and_then(|i| i.enrollment_type),
+        Some(
+            EnrollmentType::WindowsAzureAdJoin
+                | EnrollmentType::WindowsAzureAdJoinUsingDeviceAuth
+                | EnrollmentType::WindowsBulkAzureDomainJoin
+        )
+    ) {
+        return JoinType::EntraJoined;
+    }
+    if let Some(c) = v.configmgr {
+        if c.hybrid_joined == Some(true) {
+            return JoinType::HybridJoined;
+        }
+        if c.aad_joined == Some(true) {
+            return JoinType::EntraJoined;
+        }
+    }
+    let d = v.device;
+    let carries = v.entra.is_some_and(|e| e.device_id.is_some())
+        || d.intune
+            .iter()
+            .any(|&i| fleet.intune[i].entra_device_id.is_some())
+        || d.configmgr
+            .iter()
+            .any(|&i| fleet.configmgr[i].aad_device_id.is_some())
+        || d.autopilot
+            .iter()
+            .any(|&i| fleet.autopilot[i].entra_device_id.is_some());
+    if carries {
+        JoinType::Unknown
+    } else {
+        JoinType::None
+    }
+}
+
+pub fn classify_device(
+    d: &Device,
+    fleet: &Fleet,
+    opts: &ClassifyOptions,
+    as_of: Option<Micros>,
+) -> Classified {
+    let v = View::new(d, fleet);
+    let agent = v.intune.and_then(|i| i.agent.as_ref());
+    let intune_mdm = agent.is_some_and(Agent::is_mdm);
+    let cm_client =
+        v.configmgr.is_some_and(|c| c.client) || agent.is_some_and(Agent::has_configmgr_client);
+    let tenant_attached = agent == Some(&Agent::ConfigMgr);
+    let management = if v.configmgr.is_some_and(ConfigMgrRecord::co_managed)
+        || agent == Some(&Agent::CoManaged)
+        || (cm_client && intune_mdm)
+    {
+        Management::CoManaged
+    } else if intune_mdm {
+        Management::Intune
+    } else if cm_client {
+        Management::ConfigMgr
+    } else if agent == Some(&Agent::Mde) {
+        Management::Mde
+    } else if v.entra.is_some_and(EntraRecord::managed_by_other_mdm) {
+        Management::OtherMdm
+    } else {
+        Management::None
+    };
+    let workloads = match (management, v.configmgr.and_then(|c| c.workloads)) {
+        (Management::CoManaged, Some(bits)) => Workload::from_bits(bits),
+        _ => Vec::new(),
+    };
+    let join = join_type(&v, fleet);
+    let autopilot_registered = !d.autopilot.is_empty()
+        || v.entra.is_some_and(|e| e.ztdid.is_some())
+        || d.placeholder.is_some();
+
+    let (ownership, ownership_source) = if let Some(o) = v.intune.and_then(|i| i.ownership) {
+        (o, OwnershipSource::Intune)
+    } else if let Some(o) = v.entra.and_then(|e| e.ownership) {
+        (o, OwnershipSource::Entra)
+    } else if autopilot_registered
+        || cm_client
+        || matches!(
+            join,
+            JoinType::EntraJoined | JoinType::HybridJoined | JoinType::HybridPending
+        )
+    {
+        (Ownership::Corporate, OwnershipSource::Inferred)
+    } else if join == JoinType::Registered {
+        (Ownership::Personal, OwnershipSource::Inferred)
+    } else {
+        (Ownership::Unknown, OwnershipSource::Inferred)
+    };
+
+    let enrollment_method = if intune_mdm {
+        enrollment_method(&v, join, management, autopilot_registered)
+    } else {
+        EnrollmentMethod::None
+    };
+
+    let no_entra_reg = v.intune.is_some_and(|i| i.entra_device_id.is_none());
+    let only_autopilot = d.entra.is_none()
+        && d.intune.is_empty()
+        && d.configmgr.is_empty()
+        && !d.autopilot.is_empty();
+    let state = match (management, join) {
+        (Management::CoManaged, _) => State::CoManaged,
+        (_, JoinType::HybridPending) => State::HybridPending,
+        (_, JoinType::HybridJoined) => State::HybridJoined,
+        (_, JoinType::EntraJoined) => State::EntraJoined,
+        (_, JoinType::Registered) => State::Registered,
+        (_, JoinType::None) if intune_mdm && no_entra_reg => State::MdmOnly,
+        (_, JoinType::None) if cm_client => State::ConfigMgrOnly,
+        _ if only_autopilot || d.is_placeholder => State::AutopilotOnly,
+        (_, JoinType::Unknown) => State::Unknown,
+        _ => State::Unmanaged,
+    };
+
+    let last_seen = last_seen(d, fleet);
+    let stale = match (last_seen, as_of) {
+        (Some(seen), Some(asof)) => seen < asof - opts.stale_days.max(21) as i64 * 86_400_000_000,
+        _ => false,
+    };
+
+    let first = |vals: [Option<&String>; 4]| vals.into_iter().flatten().next().cloned();
+    let device_name = first([
+        v.intune.and_then(|i| i.name.as_ref()),
+        v.entra.and_then(|e| e.name.as_ref()),
+        v.configmgr.and_then(|c| c.name.as_ref()),
+        v.autopilot.and_then(|a| a.device_name.as_ref()),
+    ]);
+    let serial_number = first([
+        v.intune.and_then(|i| i.serial.as_ref()),
+        None,
+        v.configmgr.and_then(|c| c.serial.as_ref()),
+        v.autopilot.and_then(|a| a.serial.as_ref()),
+    ]);
+    let os_version = first([
+        v.intune.and_then(|i| i.os_version.as_ref()),
+        v.entra.and_then(|e| e.os_version.as_ref()),
+        v.configmgr.and_then(|c| c.build.as_ref()),
+        None,
+    ]);
+    let primary_user = first([
+        v.intune.and_then(|i| i.upn.as_ref()),
+        v.entra.and_then(|e| e.owner.as_ref()),
+        None,
+        v.autopilot.and_then(|a| a.user.as_ref()),
+    ]);
+    let server = [
+        v.intune.and_then(|i| i.os.as_deref()),
+        v.intune.and_then(|i| i.sku.as_deref()),
+        v.entra.and_then(|e| e.os.as_deref()),
+        v.configmgr.and_then(|c| c.os_name.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|s| s.to_ascii_lowercase().contains("server"));
+    let os = Some(if server { "Windows Server" } else { "Windows" }.to_string());
+
+    let entra_device_id = v
+        .entra
+        .and_then(|e| e.device_id)
+        .or_else(|| {
+            d.intune
+                .iter()
+                .filter_map(|&i| fleet.intune[i].entra_device_id)
+                .chain(
+                    d.configmgr
+                        .iter()
+                        .filter_map(|&i| fleet.configmgr[i].aad_device_id),
+                )
+                .chain(
+                    d.autopilot
+                        .iter()
+                        .filter_map(|&i| fleet.autopilot[i].entra_device_id),
+                )
+                .next()
+        })
+        .map(|g| g.to_string());
+
+    let mut sources = Vec::new();
+    if d.entra.is_some() || d.placeholder.is_some() {
+        sources.push(Source::Entra);
+    }
+    if !d.intune.is_empty() {
+        sources.push(Source::Intune);
+    }
+    if !d.configmgr.is_empty() {
+        sources.push(Source::ConfigMgr);
+    }
+    if !d.autopilot.is_empty() {
+        sources.push(Source::Autopilot);
+    }
+
+    Classified {
+        device_key: d.key.clone(),
+        device_name,
+        state,
+        join_type: join,
+        management,
+        ownership,
+        ownership_source,
+        enrollment_method,
+        autopilot_registered,
+        stale,
+        last_seen,
+        entra_device_id,
+        entra_object_id: v.entra.and_then(|e| e.object_id.clone()),
+        intune_device_id: v.intune.map(|i| i.id.clone()),
+        configmgr_resource_id: v.configmgr.map(|c| c.resource_id.clone()),
+        autopilot_id: v.autopilot.and_then(|a| a.id).map(|g| g.to_string()),
+        serial_number,
+        os,
+        os_version,
+        primary_user,
+        sources,
+        tenant_attached,
+        workloads,
+        autopilot_object_id: d.placeholder.and_then(|p| fleet.entra[p].object_id.clone()),
+        intune_mdm,
+        configmgr_client: cm_client,
+    }
+}
+
+fn enrollment_method(
+    v: &View<'_>,
+    join: JoinType,
+    management: Management,
+    autopilot_registered: bool,
+) -> EnrollmentMethod {
+    use EnrollmentType as E;
+    let et = v.intune.and_then(|i| i.enrollment_type);
+    let joined = matches!(join, JoinType::EntraJoined | JoinType::HybridJoined);
+    match et {
+        Some(E::WindowsBulkUserless | E::WindowsBulkAzureDomainJoin) => {
+            return EnrollmentMethod::Bulk
+        }
+        Some(E::DeviceEnrollmentManager) => return EnrollmentMethod::Dem,
+        _ => {}
+    }
+    if v.intune.and_then(|i| i.autopilot_enrolled) == Some(true)
+        || (autopilot_registered
+            && joined
+            && matches!(
+                et,
+                None | Some(E::WindowsAzureAdJoin | E::WindowsAzureAdJoinUsingDeviceAuth)
+            ))
+    {
+        return EnrollmentMethod::Autopilot;
+    }
+    if et == Some(E::WindowsCoManagement) || (management == Management::CoManaged && et.is_none()) {
+        return EnrollmentMethod::CoManagement;
+    }
+    match (et, join) {
+        (Some(E::WindowsAutoEnrollment), JoinType::HybridJoined | JoinType::HybridPending) => {
+            return EnrollmentMethod::Gpo
+        }
+        (Some(E::WindowsAzureAdJoin | E::WindowsAzureAdJoinUsingDeviceAuth), _)
+        | (Some(E::WindowsAutoEnrollment), JoinType::EntraJoined) => {
+            return EnrollmentMethod::EntraJoin
+        }
+        (Some(E::UserEnrollment), _) | (Some(E::WindowsAutoEnrollment), JoinType::Registered) => {
+            return EnrollmentMethod::UserEnrollment
+        }
+        _ => {}
+    }
+    if v.intune.is_some_and(|i| i.entra_device_id.is_none()) && v.entra.is_none() {
+        return EnrollmentMethod::MdmOnly;
+    }
+    EnrollmentMethod::Unknown
+}
+
+/// Classifies every device, in parallel, in `device_key` order.
+pub fn classify(resolved: &Resolved, opts: &ClassifyOptions) -> (Vec<Classified>, Option<Micros>) {
+    let as_of = as_of(resolved, opts.as_of);
+    let rows = resolved
+        .devices
+        .par_iter()
+        .map(|d| classify_device(d, &resolved.fleet, opts, as_of))
+        .collect();
+    (rows, as_of)
+}

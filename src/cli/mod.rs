@@ -1,0 +1,108 @@
+//! Command-line definitions. Raw flags become validated library options here, once.
+
+mod analyze;
+mod inspect;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fleetstate::analyze::InputSpec;
+use fleetstate::ingest::value::DateOrder;
+use fleetstate::ingest::ReadOptions;
+use fleetstate::model::Source;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "fleetstate", version, about = "The true enrollment state of a Windows fleet, from Intune, Entra ID, ConfigMgr and Autopilot exports", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read exports, resolve one record per device, classify, and write the report set
+    Analyze(analyze::AnalyzeArgs),
+    /// Show what a file was recognised as, its rows, and its rejected rows
+    Inspect(inspect::InspectArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DateOrderArg {
+    Mdy,
+    Dmy,
+}
+
+/// Flags common to every command that reads raw exports.
+#[derive(Args, Clone)]
+pub struct ReadArgs {
+    /// Treat the data as of the end of this UTC day (YYYY-MM-DD) instead of the latest activity
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<chrono::NaiveDate>,
+    /// Order of ambiguous slash dates (a column with a first field above 12 is day-first anyway)
+    #[arg(long, value_enum, default_value = "mdy")]
+    date_order: DateOrderArg,
+    /// Classify Windows Server records too (by default they are counted and set aside)
+    #[arg(long)]
+    include_servers: bool,
+    /// Read FILE as an Intune export, whatever its header
+    #[arg(long, value_name = "FILE")]
+    intune: Vec<PathBuf>,
+    /// Read FILE as an Entra ID export
+    #[arg(long, value_name = "FILE")]
+    entra: Vec<PathBuf>,
+    /// Read FILE as a Configuration Manager export
+    #[arg(long, value_name = "FILE")]
+    configmgr: Vec<PathBuf>,
+    /// Read FILE as a Windows Autopilot export
+    #[arg(long, value_name = "FILE")]
+    autopilot: Vec<PathBuf>,
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("expected a date as YYYY-MM-DD, got {s:?}"))
+}
+
+impl ReadArgs {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            date_order: match self.date_order {
+                DateOrderArg::Mdy => DateOrder::Mdy,
+                DateOrderArg::Dmy => DateOrder::Dmy,
+            },
+            include_servers: self.include_servers,
+            as_of: self.as_of.map(fleetstate::analyze::end_of_day),
+        }
+    }
+
+    /// The positional inputs plus the forced ones.
+    pub fn specs(&self, inputs: &[PathBuf]) -> Vec<InputSpec> {
+        let mut out: Vec<InputSpec> = inputs
+            .iter()
+            .map(|p| InputSpec {
+                path: p.clone(),
+                forced: None,
+            })
+            .collect();
+        for (paths, src) in [
+            (&self.intune, Source::Intune),
+            (&self.entra, Source::Entra),
+            (&self.configmgr, Source::ConfigMgr),
+            (&self.autopilot, Source::Autopilot),
+        ] {
+            out.extend(paths.iter().map(|p| InputSpec {
+                path: p.clone(),
+                forced: Some(src),
+            }));
+        }
+        out
+    }
+}
+
+pub fn run() -> Result<u8> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Analyze(a) => analyze::run(a),
+        Command::Inspect(a) => inspect::run(a),
+    }
+}

@@ -1,0 +1,748 @@
+//! Reading exports: recognise the source and form of a file by its header or shape, decode
+//! it, and turn each row into a typed record of its source. Nothing here links records.
+//!
+//! Every row read is accounted for: `rows_read = rows_used + rows_rejected + rows_skipped`.
+
+pub mod autopilot;
+pub mod configmgr;
+pub mod entra;
+pub mod intune;
+pub mod table;
+pub mod text;
+pub mod value;
+
+mod json;
+
+use crate::diag::{Diagnostics, RowReject};
+use crate::model::{SkipReason, Source};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+use table::{norm_header, Field, PendingDate, Projection, Row};
+use value::{DateOrder, Micros};
+
+/// The concrete export form of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    IntuneCsv,
+    IntuneReportCsv,
+    IntuneDiagnosticLog,
+    IntuneGraphJson,
+    EntraCsv,
+    EntraCsvLegacy,
+    EntraGraphJson,
+    ConfigmgrCsv,
+    AutopilotImportCsv,
+    AutopilotBladeCsv,
+    AutopilotGraphJson,
+}
+
+impl Form {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Form::IntuneCsv => "intune-csv",
+            Form::IntuneReportCsv => "intune-report-csv",
+            Form::IntuneDiagnosticLog => "intune-diagnostic-log",
+            Form::IntuneGraphJson => "intune-graph-json",
+            Form::EntraCsv => "entra-csv",
+            Form::EntraCsvLegacy => "entra-csv-legacy",
+            Form::EntraGraphJson => "entra-graph-json",
+            Form::ConfigmgrCsv => "configmgr-csv",
+            Form::AutopilotImportCsv => "autopilot-import-csv",
+            Form::AutopilotBladeCsv => "autopilot-blade-csv",
+            Form::AutopilotGraphJson => "autopilot-graph-json",
+        }
+    }
+
+    pub fn source(self) -> Source {
+        match self {
+            Form::IntuneCsv
+            | Form::IntuneReportCsv
+            | Form::IntuneDiagnosticLog
+            | Form::IntuneGraphJson => Source::Intune,
+            Form::EntraCsv | Form::EntraCsvLegacy | Form::EntraGraphJson => Source::Entra,
+            Form::ConfigmgrCsv => Source::ConfigMgr,
+            Form::AutopilotImportCsv | Form::AutopilotBladeCsv | Form::AutopilotGraphJson => {
+                Source::Autopilot
+            }
+        }
+    }
+
+    pub fn is_json(self) -> bool {
+        matches!(
+            self,
+            Form::IntuneDiagnosticLog
+                | Form::IntuneGraphJson
+                | Form::EntraGraphJson
+                | Form::AutopilotGraphJson
+        )
+    }
+}
+
+/// The typed records of one file.
+#[derive(Debug, Clone)]
+pub enum Records {
+    Intune(Vec<intune::IntuneRecord>),
+    Entra(Vec<entra::EntraRecord>),
+    ConfigMgr(Vec<configmgr::ConfigMgrRecord>),
+    Autopilot(Vec<autopilot::AutopilotRecord>),
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        match self {
+            Records::Intune(v) => v.len(),
+            Records::Entra(v) => v.len(),
+            Records::ConfigMgr(v) => v.len(),
+            Records::Autopilot(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Options that change how files are read.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub date_order: DateOrder,
+    pub include_servers: bool,
+    /// `--as-of`: picks the day of a multi-day diagnostic log.
+    pub as_of: Option<Micros>,
+}
+
+/// One input file, read.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    pub source: Source,
+    pub form: Form,
+    pub encoding: &'static str,
+    pub delimiter: Option<char>,
+    pub sha256: String,
+    pub size: u64,
+    pub rows_read: u64,
+    pub skipped: BTreeMap<SkipReason, u64>,
+    pub diag: Diagnostics,
+    pub records: Records,
+    /// Field name -> the column as spelled in this file.
+    pub columns: BTreeMap<&'static str, String>,
+    /// Days of a multi-day diagnostic log (days since the epoch), ascending.
+    pub snapshot_days: Vec<i64>,
+}
+
+impl Input {
+    pub fn rows_rejected(&self) -> u64 {
+        self.diag.rejects_total
+    }
+
+    pub fn rows_skipped(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+
+    pub fn rows_used(&self) -> u64 {
+        self.rows_read - self.rows_rejected() - self.rows_skipped()
+    }
+
+    pub fn skip(&mut self, reason: SkipReason, n: u64) {
+        if n > 0 {
+            *self.skipped.entry(reason).or_default() += n;
+        }
+    }
+
+    pub fn display_path(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: not a recognisable export (found columns: {found}); expected one of:\n{expected}"
+    )]
+    Unrecognised {
+        path: String,
+        found: String,
+        expected: String,
+    },
+    #[error("{path}: the {src} export has no {column:?} column (required)")]
+    MissingColumn {
+        path: String,
+        src: &'static str,
+        column: &'static str,
+    },
+    #[error("{path}: the file is empty")]
+    Empty { path: String },
+}
+
+/// The recognition table of inputs.md, as text for error messages.
+pub const EXPECTED_HEADERS: &str = "  Intune admin-center CSV: Device ID, Device name, and Managed by or Ownership
+  Intune report / IntuneDevices: DeviceId, DeviceName, and ManagedBy or ReferenceId
+  Intune Graph JSON: objects with deviceName and managementAgent or azureADDeviceId
+  Entra CSV: displayName and joinType (trustType) or deviceTrustType
+  Entra Graph JSON: objects with deviceId and trustType or physicalIds
+  ConfigMgr CSV: ResourceID and Name0/Name
+  Autopilot CSV: Device Serial Number and Hardware Hash, or Serial number and Profile status/Enrollment state
+  Autopilot Graph JSON: objects with serialNumber and enrollmentState or groupTag";
+
+/// Recognises a form from the (normalised) column names.
+pub fn detect(names: &[String], json: bool, forced: Option<Source>) -> Option<Form> {
+    let has = |n: &str| names.iter().any(|h| h.eq_ignore_ascii_case(n));
+    let mut found = if json {
+        if has("deviceName") && (has("managementAgent") || has("azureADDeviceId")) {
+            Some(Form::IntuneGraphJson)
+        } else if has("DeviceId") && has("DeviceName") && (has("ManagedBy") || has("ReferenceId")) {
+            Some(Form::IntuneDiagnosticLog)
+        } else if has("deviceId") && (has("trustType") || has("physicalIds")) {
+            Some(Form::EntraGraphJson)
+        } else if has("serialNumber") && (has("enrollmentState") || has("groupTag")) {
+            Some(Form::AutopilotGraphJson)
+        } else {
+            None
+        }
+    } else if has("Device ID") && has("Device name") && (has("Managed by") || has("Ownership")) {
+        Some(Form::IntuneCsv)
+    } else if has("DeviceId") && has("DeviceName") && (has("ManagedBy") || has("ReferenceId")) {
+        Some(Form::IntuneReportCsv)
+    } else if has("displayName") && has("joinType (trustType)") {
+        Some(Form::EntraCsv)
+    } else if has("displayName") && has("deviceTrustType") {
+        Some(Form::EntraCsvLegacy)
+    } else if has("ResourceID") && (has("Name0") || has("Name")) {
+        Some(Form::ConfigmgrCsv)
+    } else if has("Device Serial Number") && has("Hardware Hash") {
+        Some(Form::AutopilotImportCsv)
+    } else if has("Serial number") && (has("Profile status") || has("Enrollment state")) {
+        Some(Form::AutopilotBladeCsv)
+    } else {
+        None
+    };
+    if let Some(src) = forced {
+        if found.map(Form::source) != Some(src) {
+            found = Some(match (src, json) {
+                (Source::Intune, true) => Form::IntuneGraphJson,
+                (Source::Intune, false) => Form::IntuneCsv,
+                (Source::Entra, true) => Form::EntraGraphJson,
+                (Source::Entra, false) => Form::EntraCsv,
+                (Source::ConfigMgr, _) => Form::ConfigmgrCsv,
+                (Source::Autopilot, true) => Form::AutopilotGraphJson,
+                (Source::Autopilot, false) => Form::AutopilotBladeCsv,
+            });
+        }
+    }
+    found
+}
+
+fn fields_of(source: Source) -> &'static [Field] {
+    match source {
+        Source::Intune => intune::FIELDS,
+        Source::Entra => entra::FIELDS,
+        Source::ConfigMgr => configmgr::FIELDS,
+        Source::Autopilot => autopilot::FIELDS,
+    }
+}
+
+/// The column a source cannot do without, checked against the header.
+fn required_ok(source: Source, p: &Projection) -> Result<(), &'static str> {
+    let ok = match source {
+        Source::Intune => p.has(intune::ID),
+        Source::Entra => p.has(entra::OBJECT_ID) || p.has(entra::DEVICE_ID),
+        Source::ConfigMgr => p.has(configmgr::RESOURCE_ID),
+        Source::Autopilot => p.has(autopilot::SERIAL) || p.has(autopilot::ID),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match source {
+        Source::Intune => "Device ID",
+        Source::Entra => "deviceId",
+        Source::ConfigMgr => "ResourceID",
+        Source::Autopilot => "Device Serial Number",
+    })
+}
+
+/// Builds typed records from rows, whatever their form.
+struct Builder {
+    source: Source,
+    projection: Projection,
+    diag: Diagnostics,
+    pending: Vec<PendingDate>,
+    records: Records,
+    columns: BTreeMap<&'static str, String>,
+}
+
+impl Builder {
+    fn new(source: Source, diag: Diagnostics) -> Builder {
+        let records = match source {
+            Source::Intune => Records::Intune(Vec::new()),
+            Source::Entra => Records::Entra(Vec::new()),
+            Source::ConfigMgr => Records::ConfigMgr(Vec::new()),
+            Source::Autopilot => Records::Autopilot(Vec::new()),
+        };
+        Builder {
+            source,
+            projection: Projection::new(fields_of(source), &[]),
+            diag,
+            pending: Vec::new(),
+            records,
+            columns: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the header; returns the required column when it is missing.
+    fn set_header(&mut self, header: &[String], warn_doubled: bool) -> Result<(), &'static str> {
+        let fields = fields_of(self.source);
+        self.projection = Projection::new(fields, header);
+        required_ok(self.source, &self.projection)?;
+        for (i, f) in fields.iter().enumerate() {
+            if let Some(s) = &self.projection.spelled[i] {
+                self.columns.entry(f.name).or_insert_with(|| s.clone());
+            }
+        }
+        if warn_doubled {
+            for f in self.projection.doubled().collect::<Vec<_>>() {
+                let names: Vec<String> = self.projection.positions[f]
+                    .iter()
+                    .map(|&i| header[i].trim().to_string())
+                    .collect();
+                self.diag.warn(
+                    Some(1),
+                    Some(&names[0]),
+                    format!(
+                        "{} columns carry {}: {}; the first non-empty value from the left is used",
+                        names.len(),
+                        fields[f].name,
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, line: u64, cells: &[&str]) {
+        let mut projected: Vec<Option<&str>> = Vec::with_capacity(self.projection.positions.len());
+        self.projection.project(cells, &mut projected);
+        let index = self.records.len();
+        let mut row = Row {
+            cells: &projected,
+            line,
+            record_index: index,
+            fields: fields_of(self.source),
+            projection: &self.projection,
+            diag: &mut self.diag,
+            pending_dates: &mut self.pending,
+        };
+        let result = match &mut self.records {
+            Records::Intune(v) => intune::build(&mut row).map(|r| v.push(r)),
+            Records::Entra(v) => entra::build(&mut row).map(|r| v.push(r)),
+            Records::ConfigMgr(v) => configmgr::build(&mut row).map(|r| v.push(r)),
+            Records::Autopilot(v) => autopilot::build(&mut row).map(|r| v.push(r)),
+        };
+        if let Err(reject) = result {
+            self.diag.reject(reject);
+        }
+    }
+
+    /// Decides the day/month order of each slash-date column and fills the dates in.
+    fn resolve_dates(&mut self, default: DateOrder) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut by_field: BTreeMap<usize, (bool, bool)> = BTreeMap::new();
+        for p in &self.pending {
+            let e = by_field.entry(p.field).or_default();
+            e.0 |= p.date.a > 12;
+            e.1 |= p.date.b > 12;
+        }
+        let fields = fields_of(self.source);
+        let mut orders: BTreeMap<usize, Option<DateOrder>> = BTreeMap::new();
+        for (&field, &(first_big, second_big)) in &by_field {
+            let col = self.projection.spelled[field]
+                .clone()
+                .unwrap_or_else(|| fields[field].name.to_string());
+            let order = match (first_big, second_big) {
+                (true, true) => {
+                    self.diag.warn(
+                        None,
+                        Some(&col),
+                        "slash dates in this column are both day-first and month-first: \
+                         the column is unreadable, its dates are treated as unknown",
+                    );
+                    None
+                }
+                (true, false) => Some(DateOrder::Dmy),
+                (false, true) => Some(DateOrder::Mdy),
+                (false, false) => {
+                    let name = match default {
+                        DateOrder::Mdy => "month-first (mdy)",
+                        DateOrder::Dmy => "day-first (dmy)",
+                    };
+                    self.diag.warn(
+                        None,
+                        Some(&col),
+                        format!(
+                            "slash dates in this column could be read either way: \
+                             read as {name} (--date-order)"
+                        ),
+                    );
+                    Some(default)
+                }
+            };
+            orders.insert(field, order);
+        }
+        let pending = std::mem::take(&mut self.pending);
+        for p in pending {
+            let Some(order) = orders.get(&p.field).copied().flatten() else {
+                continue;
+            };
+            let value = p.date.resolve(order);
+            if value.is_none() {
+                let col = self.projection.spelled[p.field].clone().unwrap_or_default();
+                self.diag
+                    .cell_warning(p.line, &col, "impossible calendar date".to_string());
+            }
+            let slot = match &mut self.records {
+                Records::Intune(v) => v
+                    .get_mut(p.record)
+                    .and_then(|r| intune::date_slot(r, p.field)),
+                Records::Entra(v) => v
+                    .get_mut(p.record)
+                    .and_then(|r| entra::date_slot(r, p.field)),
+                Records::ConfigMgr(v) => v
+                    .get_mut(p.record)
+                    .and_then(|r| configmgr::date_slot(r, p.field)),
+                Records::Autopilot(v) => v
+                    .get_mut(p.record)
+                    .and_then(|r| autopilot::date_slot(r, p.field)),
+            };
+            if let Some(slot) = slot {
+                *slot = value;
+            }
+        }
+    }
+}
+
+/// What reading a file's rows produced, before scope is applied.
+struct Loaded {
+    form: Form,
+    builder: Builder,
+    rows_read: u64,
+    repeated_headers: u64,
+    delimiter: Option<char>,
+    encoding: text::Encoding,
+}
+
+/// Reads one file. `forced` is the source given by `--intune` and friends.
+pub fn read_file(
+    path: &Path,
+    forced: Option<Source>,
+    opts: &ReadOptions,
+) -> Result<Input, IngestError> {
+    let shown = path.display().to_string();
+    let io_err = |e: std::io::Error| IngestError::Io {
+        path: shown.clone(),
+        source: e,
+    };
+    let mut file = File::open(path).map_err(io_err)?;
+    let mut hash = text::HashState::default();
+    let loaded = {
+        let hashing = text::HashingReader::new(&mut file, &mut hash);
+        let (encoding, mut reader) = text::decode(hashing).map_err(io_err)?;
+        match first_significant_byte(&mut reader).map_err(io_err)? {
+            None => return Err(IngestError::Empty { path: shown }),
+            Some(b'{') | Some(b'[') => load_json(reader, encoding, forced, &shown)?,
+            Some(_) => load_delimited(reader, encoding, forced, &shown)?,
+        }
+    };
+    let (sha256, size) = hash.finish(&mut file).map_err(io_err)?;
+    let Loaded {
+        form,
+        mut builder,
+        rows_read,
+        repeated_headers,
+        delimiter,
+        encoding,
+    } = loaded;
+    builder.resolve_dates(opts.date_order);
+    let mut input = Input {
+        path: path.to_path_buf(),
+        source: form.source(),
+        form,
+        encoding: encoding.as_str(),
+        delimiter,
+        sha256,
+        size,
+        rows_read,
+        skipped: BTreeMap::new(),
+        diag: builder.diag,
+        records: builder.records,
+        columns: builder.columns,
+        snapshot_days: Vec::new(),
+    };
+    input.skip(SkipReason::RepeatedHeader, repeated_headers);
+    crate::scope::apply(&mut input, opts);
+    Ok(input)
+}
+
+fn load_json(
+    mut reader: Box<dyn BufRead + '_>,
+    encoding: text::Encoding,
+    forced: Option<Source>,
+    shown: &str,
+) -> Result<Loaded, IngestError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| IngestError::Io {
+            path: shown.to_string(),
+            source: e,
+        })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let rows = json::records(&text);
+    let keys: Vec<String> = rows
+        .records
+        .iter()
+        .take(16)
+        .flat_map(|r| r.keys.iter().cloned())
+        .collect();
+    let mut form = detect(&keys, true, forced);
+    if form.is_none() && rows.records.is_empty() {
+        form = rows.context.as_deref().and_then(json::form_from_context);
+    }
+    // Diagnostic-settings `Devices` records are Intune's whatever columns they carry.
+    if form.is_none() && rows.diagnostic && keys.iter().any(|k| k.eq_ignore_ascii_case("DeviceId"))
+    {
+        form = Some(Form::IntuneDiagnosticLog);
+    }
+    let Some(mut form) = form else {
+        let mut found: Vec<String> = Vec::new();
+        for k in &keys {
+            if !found.contains(k) && found.len() < 30 {
+                found.push(k.clone());
+            }
+        }
+        return Err(IngestError::Unrecognised {
+            path: shown.to_string(),
+            found: if found.is_empty() {
+                "no JSON objects".to_string()
+            } else {
+                found.join(", ")
+            },
+            expected: EXPECTED_HEADERS.to_string(),
+        });
+    };
+    if form == Form::IntuneGraphJson && rows.diagnostic {
+        form = Form::IntuneDiagnosticLog;
+    }
+    let mut builder = Builder::new(form.source(), Diagnostics::new(shown));
+    for r in rows.rejects {
+        builder.diag.reject(r);
+    }
+    let rows_read = rows.records.len() as u64 + builder.diag.rejects_total;
+    let mut last_keys: Option<Vec<String>> = None;
+    for rec in &rows.records {
+        if last_keys.as_ref() != Some(&rec.keys) {
+            if let Err(column) = builder.set_header(&rec.keys, false) {
+                // A record without the required property is rejected, not the file.
+                builder.diag.reject(RowReject {
+                    line: rec.line,
+                    column: Some(column.to_string()),
+                    reason: format!("required property {column:?} is missing"),
+                });
+                last_keys = None;
+                continue;
+            }
+            last_keys = Some(rec.keys.clone());
+        }
+        let cells: Vec<&str> = rec
+            .values
+            .iter()
+            .map(|c| c.as_deref().unwrap_or(""))
+            .collect();
+        builder.row(rec.line, &cells);
+    }
+    Ok(Loaded {
+        form,
+        builder,
+        rows_read,
+        repeated_headers: 0,
+        delimiter: None,
+        encoding,
+    })
+}
+
+fn first_significant_byte(r: &mut dyn BufRead) -> std::io::Result<Option<u8>> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => return Ok(Some(buf[i])),
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+/// Picks `,`, `;` or tab: the one seen most often outside quotes in the header line.
+pub fn detect_delimiter(header_line: &str) -> u8 {
+    let (mut comma, mut semi, mut tab, mut quoted) = (0, 0, 0, false);
+    for c in header_line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => comma += 1,
+            ';' if !quoted => semi += 1,
+            '\t' if !quoted => tab += 1,
+            _ => {}
+        }
+    }
+    if tab > comma && tab >= semi {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+fn load_delimited(
+    mut reader: Box<dyn BufRead + '_>,
+    encoding: text::Encoding,
+    forced: Option<Source>,
+    shown: &str,
+) -> Result<Loaded, IngestError> {
+    let io_err = |e: std::io::Error| IngestError::Io {
+        path: shown.to_string(),
+        source: e,
+    };
+    // A PowerShell `#TYPE ...` first line is skipped.
+    let mut first = Vec::new();
+    reader.read_until(b'\n', &mut first).map_err(io_err)?;
+    let mut line_offset = 0u64;
+    if first.starts_with(b"#TYPE") {
+        first.clear();
+        reader.read_until(b'\n', &mut first).map_err(io_err)?;
+        line_offset = 1;
+    }
+    let header_text = String::from_utf8_lossy(&first).into_owned();
+    let delimiter = detect_delimiter(header_text.trim_end_matches(['\r', '\n']));
+    let chained = std::io::Cursor::new(first).chain(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(chained);
+    let mut rec = csv::ByteRecord::new();
+    let mut header: Vec<String> = Vec::new();
+    if rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_io(e, shown))?
+    {
+        header = rec
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect();
+    }
+    let form = detect(&header, false, forced).ok_or_else(|| IngestError::Unrecognised {
+        path: shown.to_string(),
+        found: header.join(", "),
+        expected: EXPECTED_HEADERS.to_string(),
+    })?;
+    let source = form.source();
+    let mut builder = Builder::new(source, Diagnostics::new(shown));
+    builder
+        .set_header(&header, true)
+        .map_err(|column| IngestError::MissingColumn {
+            path: shown.to_string(),
+            src: source.as_str(),
+            column,
+        })?;
+    let header_norm: Vec<String> = header.iter().map(|h| norm_header(h)).collect();
+    let width = header.len();
+    let mut rows_read = 0u64;
+    let mut repeated_headers = 0u64;
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_io(e, shown))?
+    {
+        rows_read += 1;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0) + line_offset;
+        let extra_blank = rec.len() > width
+            && rec
+                .iter()
+                .skip(width)
+                .all(|f| f.iter().all(|b| b.is_ascii_whitespace()));
+        if rec.len() != width && !extra_blank {
+            builder.diag.reject(RowReject {
+                line,
+                column: None,
+                reason: format!("expected {width} fields, found {}", rec.len()),
+            });
+            continue;
+        }
+        let mut cells: Vec<&str> = Vec::with_capacity(width);
+        let mut bad = None;
+        for (i, f) in rec.iter().take(width).enumerate() {
+            match std::str::from_utf8(f) {
+                Ok(s) => cells.push(s),
+                Err(_) => {
+                    bad = Some(i);
+                    break;
+                }
+            }
+        }
+        if let Some(i) = bad {
+            builder.diag.reject(RowReject {
+                line,
+                column: Some(header[i].clone()),
+                reason: format!("invalid UTF-8 in column {:?} (column {})", header[i], i + 1),
+            });
+            continue;
+        }
+        if cells
+            .iter()
+            .zip(&header_norm)
+            .all(|(c, h)| norm_header(c) == *h)
+        {
+            repeated_headers += 1;
+            continue;
+        }
+        builder.row(line, &cells);
+    }
+    Ok(Loaded {
+        form,
+        builder,
+        rows_read,
+        repeated_headers,
+        delimiter: Some(delimiter as char),
+        encoding,
+    })
+}
+
+fn csv_io(e: csv::Error, shown: &str) -> IngestError {
+    let msg = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => IngestError::Io {
+            path: shown.to_string(),
+            source: io,
+        },
+        _ => IngestError::Io {
+            path: shown.to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, msg),
+        },
+    }
+}

@@ -1,0 +1,214 @@
+//! The row layer shared by every reader: a file becomes a header plus rows of projected
+//! cells, whatever its form (delimited text or JSON). Source readers only see [`Row`].
+
+use super::value::{self, Bad, DateCell, Guid, Micros, SlashDate};
+use crate::diag::{Diagnostics, RowReject};
+
+/// One logical column of a source, with every header spelling that means it.
+#[derive(Debug)]
+pub struct Field {
+    /// Canonical name, used in warnings when the file's own spelling is unknown.
+    pub name: &'static str,
+    /// Accepted spellings, compared case-insensitively after trimming.
+    pub aliases: &'static [&'static str],
+}
+
+/// Declares a source's fields: `fields!(NAME = ["alias", ...], ...)` defines one `usize`
+/// constant per field (its index) and the `FIELDS` table.
+#[macro_export]
+macro_rules! fields {
+    ($($id:ident = [$($alias:literal),+ $(,)?]),+ $(,)?) => {
+        $crate::fields!(@consts 0usize; $($id)+);
+        pub const FIELDS: &[$crate::ingest::table::Field] = &[
+            $($crate::ingest::table::Field { name: stringify!($id), aliases: &[$($alias),+] }),+
+        ];
+    };
+    (@consts $n:expr; $id:ident $($rest:ident)*) => {
+        pub const $id: usize = $n;
+        $crate::fields!(@consts $n + 1usize; $($rest)*);
+    };
+    (@consts $n:expr;) => {};
+}
+
+/// Normalises a header name for look-up.
+pub fn norm_header(h: &str) -> String {
+    h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"')
+        .to_ascii_lowercase()
+}
+
+/// Maps each field to the header positions that carry it, left to right.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    pub positions: Vec<Vec<usize>>,
+    /// The field's column name as spelled in this file (the first match).
+    pub spelled: Vec<Option<String>>,
+}
+
+impl Projection {
+    pub fn new(fields: &[Field], header: &[String]) -> Projection {
+        let normed: Vec<String> = header.iter().map(|h| norm_header(h)).collect();
+        let mut positions = Vec::with_capacity(fields.len());
+        let mut spelled = Vec::with_capacity(fields.len());
+        for f in fields {
+            let pos: Vec<usize> = normed
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| f.aliases.iter().any(|a| a.eq_ignore_ascii_case(h)))
+                .map(|(i, _)| i)
+                .collect();
+            spelled.push(pos.first().map(|&i| header[i].trim().to_string()));
+            positions.push(pos);
+        }
+        Projection { positions, spelled }
+    }
+
+    pub fn has(&self, field: usize) -> bool {
+        !self.positions[field].is_empty()
+    }
+
+    /// Fields carried by more than one column (duplicate names or two aliases).
+    pub fn doubled(&self) -> impl Iterator<Item = usize> + '_ {
+        self.positions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.len() > 1)
+            .map(|(i, _)| i)
+    }
+
+    /// Picks each field's value from a row: the first non-empty from the left.
+    pub fn project<'r>(&self, cells: &[&'r str], out: &mut Vec<Option<&'r str>>) {
+        out.clear();
+        for pos in &self.positions {
+            let v = pos
+                .iter()
+                .filter_map(|&i| cells.get(i).copied())
+                .find_map(|c| value::clean(Some(c)));
+            out.push(v);
+        }
+    }
+}
+
+/// A pending slash date: which record and field it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct PendingDate {
+    pub record: usize,
+    pub field: usize,
+    pub date: SlashDate,
+    pub line: u64,
+}
+
+/// What a row builder may consult and report into while it reads one row.
+pub struct Row<'a> {
+    pub cells: &'a [Option<&'a str>],
+    pub line: u64,
+    pub record_index: usize,
+    pub fields: &'static [Field],
+    pub projection: &'a Projection,
+    pub diag: &'a mut Diagnostics,
+    pub pending_dates: &'a mut Vec<PendingDate>,
+}
+
+impl Row<'_> {
+    pub fn str(&self, f: usize) -> Option<&str> {
+        self.cells.get(f).copied().flatten()
+    }
+
+    pub fn string(&self, f: usize) -> Option<String> {
+        self.str(f).map(str::to_string)
+    }
+
+    fn column_name(&self, f: usize) -> String {
+        self.projection.spelled[f]
+            .clone()
+            .unwrap_or_else(|| self.fields[f].name.to_string())
+    }
+
+    /// Records a cell warning: the value is treated as absent, the row is used.
+    pub fn warn(&mut self, f: usize, what: &str, value: &str) {
+        let col = self.column_name(f);
+        self.diag
+            .cell_warning(self.line, &col, format!("{what} {:?}", truncate(value)));
+    }
+
+    pub fn bool(&mut self, f: usize) -> Option<bool> {
+        let s = self.str(f)?;
+        match value::parse_bool(s) {
+            Ok(b) => Some(b),
+            Err(Bad) => {
+                let s = s.to_string();
+                self.warn(f, "not a boolean:", &s);
+                None
+            }
+        }
+    }
+
+    /// A GUID link column; the zero GUID is "none".
+    pub fn guid(&mut self, f: usize) -> Option<Guid> {
+        let s = self.str(f)?;
+        match value::parse_link_guid(s) {
+            Ok(g) => g,
+            Err(Bad) => {
+                let s = s.to_string();
+                self.warn(f, "not a GUID:", &s);
+                None
+            }
+        }
+    }
+
+    pub fn int(&mut self, f: usize) -> Option<i64> {
+        let s = self.str(f)?;
+        let t = s.trim();
+        let parsed = t.parse::<i64>().ok().or_else(|| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|v| v.fract() == 0.0 && v.abs() < 9.2e18)
+                .map(|v| v as i64)
+        });
+        match parsed {
+            Some(v) => Some(v),
+            None => {
+                let s = s.to_string();
+                self.warn(f, "not a number:", &s);
+                None
+            }
+        }
+    }
+
+    pub fn date(&mut self, f: usize) -> Option<Micros> {
+        let s = self.str(f)?;
+        match value::parse_date(s) {
+            Ok(DateCell::Known(v)) => v,
+            Ok(DateCell::Slash(d)) => {
+                self.pending_dates.push(PendingDate {
+                    record: self.record_index,
+                    field: f,
+                    date: d,
+                    line: self.line,
+                });
+                None
+            }
+            Err(Bad) => {
+                let s = s.to_string();
+                self.warn(f, "not a date:", &s);
+                None
+            }
+        }
+    }
+
+    pub fn reject_missing(&self, f: usize) -> RowReject {
+        RowReject {
+            line: self.line,
+            column: Some(self.column_name(f)),
+            reason: format!("required column {:?} is empty", self.column_name(f)),
+        }
+    }
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() > 80 {
+        let t: String = s.chars().take(77).collect();
+        format!("{t}...")
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,430 @@
+//! Cell-level parsers shared by every reader (inputs.md section 5): empty values, booleans,
+//! GUIDs, serial numbers and timestamps. Parsers never fail loudly: they return `None` for
+//! "no value" and a [`Bad`] marker where a value was present but unreadable, so the caller can
+//! count a cell warning.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+/// A timestamp in microseconds since the Unix epoch, UTC.
+pub type Micros = i64;
+
+/// Returned when a non-empty cell could not be parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bad;
+
+/// Trims a cell and maps the spellings of "no value" (empty, `NULL` in any case) to `None`.
+pub fn clean(cell: Option<&str>) -> Option<&str> {
+    let s = cell?.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if s.is_empty() || s.eq_ignore_ascii_case("null") {
+        None
+    } else {
+        Some(s)
+    }
+}
+
+/// `True/False`, `Yes/No`, `1/0`, any case.
+pub fn parse_bool(s: &str) -> Result<bool, Bad> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "-1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err(Bad),
+    }
+}
+
+/// A GUID as a 128-bit integer: compact, cheap to hash and compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Guid(pub u128);
+
+impl Guid {
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::fmt::Display for Guid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        write!(
+            f,
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            (v >> 96) as u32,
+            (v >> 80) as u16,
+            (v >> 64) as u16,
+            (v >> 48) as u16,
+            v & 0xffff_ffff_ffff
+        )
+    }
+}
+
+/// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, with or without braces, any case.
+pub fn parse_guid(s: &str) -> Result<Guid, Bad> {
+    let s = s.trim();
+    let s = s
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(s);
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return Err(Bad);
+    }
+    let mut v: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return Err(Bad);
+            }
+            continue;
+        }
+        let d = (c as char).to_digit(16).ok_or(Bad)?;
+        v = (v << 4) | d as u128;
+    }
+    Ok(Guid(v))
+}
+
+/// A GUID-typed link cell: `Ok(None)` for the all-zero GUID ("none").
+pub fn parse_link_guid(s: &str) -> Result<Option<Guid>, Bad> {
+    parse_guid(s).map(|g| if g.is_zero() { None } else { Some(g) })
+}
+
+/// Serial numbers the firmware vendors leave in place of a real one.
+const PLACEHOLDER_SERIALS: &[&str] = &[
+    "to be filled by o.e.m.",
+    "default string",
+    "system serial number",
+    "not specified",
+    "none",
+    "n/a",
+    "0",
+    "123456789",
+    "0123456789",
+];
+
+/// Trims a serial and maps placeholders to `None`; leading zeros are kept.
+pub fn clean_serial(s: &str) -> Option<&str> {
+    let t = s.trim();
+    if t.is_empty()
+        || PLACEHOLDER_SERIALS
+            .iter()
+            .any(|p| t.eq_ignore_ascii_case(p))
+    {
+        None
+    } else {
+        Some(t)
+    }
+}
+
+/// The form serials are compared in: white space removed, upper-cased.
+pub fn serial_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Day/month order for slash dates (`--date-order`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateOrder {
+    #[default]
+    Mdy,
+    Dmy,
+}
+
+/// The outcome of parsing one date cell before the per-column order is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateCell {
+    /// Unambiguous (ISO, `D.M.YYYY`), or a sentinel mapped to `None`.
+    Known(Option<Micros>),
+    /// `a/b/YYYY ...`: which of `a` and `b` is the day is decided per column.
+    Slash(SlashDate),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlashDate {
+    pub a: u32,
+    pub b: u32,
+    pub year: i32,
+    /// Microseconds since midnight.
+    pub time: i64,
+}
+
+impl SlashDate {
+    pub fn resolve(self, order: DateOrder) -> Option<Micros> {
+        let (m, d) = match order {
+            DateOrder::Mdy => (self.a, self.b),
+            DateOrder::Dmy => (self.b, self.a),
+        };
+        let date = NaiveDate::from_ymd_opt(self.year, m, d)?;
+        Some(to_micros(date.and_time(NaiveTime::MIN)) + self.time)
+    }
+}
+
+fn to_micros(dt: NaiveDateTime) -> Micros {
+    dt.and_utc().timestamp_micros()
+}
+
+/// Parses every date form of inputs.md section 5. `Pending` and the `0001-01-01` /
+/// `9999-12-31` sentinels mean "none".
+pub fn parse_date(s: &str) -> Result<DateCell, Bad> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("pending") {
+        return Ok(DateCell::Known(None));
+    }
+    let b = s.as_bytes();
+    if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
+        let year: i32 = s[..4].parse().map_err(|_| Bad)?;
+        if year <= 1 || year >= 9999 {
+            return Ok(DateCell::Known(None));
+        }
+        return parse_iso(s).map(|v| DateCell::Known(Some(v)));
+    }
+    // D.M.YYYY or a/b/YYYY, optionally followed by a time.
+    let (date_part, time_part) = match s.find([' ', 'T']) {
+        Some(i) => (&s[..i], s[i + 1..].trim()),
+        None => (s, ""),
+    };
+    let sep = if date_part.contains('/') {
+        '/'
+    } else if date_part.contains('.') {
+        '.'
+    } else {
+        return Err(Bad);
+    };
+    let mut it = date_part.split(sep);
+    let (Some(x), Some(y), Some(z), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(Bad);
+    };
+    let a: u32 = x.parse().map_err(|_| Bad)?;
+    let b2: u32 = y.parse().map_err(|_| Bad)?;
+    if z.len() != 4 {
+        return Err(Bad);
+    }
+    let year: i32 = z.parse().map_err(|_| Bad)?;
+    let time = if time_part.is_empty() {
+        0
+    } else {
+        parse_clock(time_part)?
+    };
+    if year <= 1 || year >= 9999 {
+        return Ok(DateCell::Known(None));
+    }
+    if a == 0 || b2 == 0 || a > 31 || b2 > 31 {
+        return Err(Bad);
+    }
+    if sep == '.' {
+        let date = NaiveDate::from_ymd_opt(year, b2, a).ok_or(Bad)?;
+        return Ok(DateCell::Known(Some(
+            to_micros(date.and_time(NaiveTime::MIN)) + time,
+        )));
+    }
+    Ok(DateCell::Slash(SlashDate {
+        a,
+        b: b2,
+        year,
+        time,
+    }))
+}
+
+/// `h:mm[:ss[.fff]] [AM|PM]` to microseconds since midnight.
+fn parse_clock(s: &str) -> Result<i64, Bad> {
+    let upper = s.trim().to_ascii_uppercase();
+    let (clock, ampm) = if let Some(c) = upper.strip_suffix("AM") {
+        (c.trim(), Some(false))
+    } else if let Some(c) = upper.strip_suffix("PM") {
+        (c.trim(), Some(true))
+    } else {
+        (upper.as_str(), None)
+    };
+    let mut parts = clock.split(':');
+    let h: i64 = parts.next().ok_or(Bad)?.parse().map_err(|_| Bad)?;
+    let m: i64 = parts.next().ok_or(Bad)?.parse().map_err(|_| Bad)?;
+    let (sec, frac) = match parts.next() {
+        Some(sp) => split_seconds(sp)?,
+        None => (0, 0),
+    };
+    if parts.next().is_some() || m > 59 || sec > 60 {
+        return Err(Bad);
+    }
+    let h = match ampm {
+        Some(pm) => {
+            if !(1..=12).contains(&h) {
+                return Err(Bad);
+            }
+            (h % 12) + if pm { 12 } else { 0 }
+        }
+        None if h > 23 => return Err(Bad),
+        None => h,
+    };
+    Ok(((h * 60 + m) * 60 + sec) * 1_000_000 + frac)
+}
+
+/// `ss[.fffffffff]` to (seconds, microseconds).
+fn split_seconds(s: &str) -> Result<(i64, i64), Bad> {
+    let (whole, frac) = match s.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (s, ""),
+    };
+    if whole.is_empty() || whole.len() > 2 || !whole.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(Bad);
+    }
+    if frac.len() > 9 || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(Bad);
+    }
+    let sec: i64 = whole.parse().map_err(|_| Bad)?;
+    let mut us: i64 = 0;
+    for (i, c) in frac.bytes().take(6).enumerate() {
+        us += (c - b'0') as i64 * 10_i64.pow(5 - i as u32);
+    }
+    Ok((sec, us))
+}
+
+/// ISO-8601 with `T` or space, 0-9 fraction digits, `Z`, an offset or none (UTC).
+fn parse_iso(s: &str) -> Result<Micros, Bad> {
+    let date = NaiveDate::parse_from_str(s.get(..10).ok_or(Bad)?, "%Y-%m-%d").map_err(|_| Bad)?;
+    let rest = &s[10..];
+    if rest.is_empty() {
+        return Ok(to_micros(date.and_time(NaiveTime::MIN)));
+    }
+    let rest = rest.strip_prefix(['T', ' ', 't']).ok_or(Bad)?;
+    // Split off the zone: `Z`, `+hh:mm`, `-hh:mm`, `+hhmm`.
+    let (clock, offset_secs) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
+        (c, 0)
+    } else if let Some(i) = rest.rfind(['+', '-']) {
+        let (c, z) = rest.split_at(i);
+        let sign = if z.starts_with('-') { -1 } else { 1 };
+        let digits: String = z[1..].chars().filter(|c| *c != ':').collect();
+        if digits.len() != 4 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(Bad);
+        }
+        let hh: i64 = digits[..2].parse().map_err(|_| Bad)?;
+        let mm: i64 = digits[2..].parse().map_err(|_| Bad)?;
+        (c, sign * (hh * 3600 + mm * 60))
+    } else {
+        (rest, 0)
+    };
+    let mut parts = clock.trim().split(':');
+    let h: i64 = parts.next().ok_or(Bad)?.parse().map_err(|_| Bad)?;
+    let m: i64 = parts.next().ok_or(Bad)?.parse().map_err(|_| Bad)?;
+    let (sec, frac) = match parts.next() {
+        Some(sp) => split_seconds(sp)?,
+        None => (0, 0),
+    };
+    if parts.next().is_some() || h > 23 || m > 59 || sec > 60 {
+        return Err(Bad);
+    }
+    Ok(to_micros(date.and_time(NaiveTime::MIN))
+        + ((h * 60 + m) * 60 + sec - offset_secs) * 1_000_000
+        + frac)
+}
+
+/// Formats a timestamp as outputs.md wants it: `2026-11-26T03:04:05Z`.
+pub fn format_ts(us: Micros) -> String {
+    match chrono::DateTime::from_timestamp_micros(us) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(s: &str) -> Option<Micros> {
+        match parse_date(s) {
+            Ok(DateCell::Known(v)) => v,
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn iso_forms_agree() {
+        let base = known("2023-10-20T06:55:27Z").unwrap();
+        assert_eq!(known("2023-10-20 06:55:27"), Some(base));
+        assert_eq!(known("2023-10-20 06:55:27.0000000"), Some(base));
+        assert_eq!(known("2023-10-20T08:55:27+02:00"), Some(base));
+        assert_eq!(known("2023-10-20T06:55:27.6237465"), Some(base + 623_746));
+        assert_eq!(
+            known("2023-10-20T06:55:27.123456789Z"),
+            Some(base + 123_456)
+        );
+        assert_eq!(format_ts(base), "2023-10-20T06:55:27Z");
+    }
+
+    #[test]
+    fn sentinels_and_pending_are_none() {
+        assert_eq!(known("0001-01-01 00:00:00.0000000"), None);
+        assert_eq!(known("9999-12-31 23:59:59.9999999"), None);
+        assert_eq!(known("9999-12-31T23:59:59.9999999Z"), None);
+        assert_eq!(known("Pending"), None);
+    }
+
+    #[test]
+    fn slash_and_dot_forms() {
+        let Ok(DateCell::Slash(d)) = parse_date("10/20/2023 6:55 AM") else {
+            panic!()
+        };
+        assert_eq!(
+            d.resolve(DateOrder::Mdy),
+            Some(known("2023-10-20T06:55:00Z").unwrap())
+        );
+        assert_eq!(d.resolve(DateOrder::Dmy), None);
+        assert_eq!(
+            known("20.10.2023 15:04"),
+            Some(known("2023-10-20T15:04:00Z").unwrap())
+        );
+        let Ok(DateCell::Slash(p)) = parse_date("1/2/2023 12:30:05 PM") else {
+            panic!()
+        };
+        assert_eq!(
+            p.resolve(DateOrder::Mdy),
+            Some(known("2023-01-02T12:30:05Z").unwrap())
+        );
+    }
+
+    #[test]
+    fn impossible_dates_are_bad() {
+        for s in [
+            "2023-13-01",
+            "2023-02-30T00:00:00Z",
+            "yesterday",
+            "1/2",
+            "32/1/2023",
+            "2023-10-20T25:00:00",
+        ] {
+            assert!(parse_date(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn guids() {
+        let g = parse_guid("{F18BD540-D5E4-46E0-8DDD-3D03A59E4E14}").unwrap();
+        assert_eq!(g.to_string(), "f18bd540-d5e4-46e0-8ddd-3d03a59e4e14");
+        assert_eq!(
+            parse_link_guid("00000000-0000-0000-0000-000000000000"),
+            Ok(None)
+        );
+        assert!(parse_guid("not-a-guid").is_err());
+        assert!(parse_guid("f18bd540d5e446e08ddd3d03a59e4e14").is_err());
+    }
+
+    #[test]
+    fn booleans_and_empties() {
+        for t in ["True", "yes", "1", "TRUE"] {
+            assert_eq!(parse_bool(t), Ok(true));
+        }
+        for f in ["False", "no", "0"] {
+            assert_eq!(parse_bool(f), Ok(false));
+        }
+        assert!(parse_bool("maybe").is_err());
+        assert_eq!(clean(Some("  NULL ")), None);
+        assert_eq!(clean(Some("")), None);
+        assert_eq!(clean(Some(" x ")), Some("x"));
+    }
+
+    #[test]
+    fn serials() {
+        assert_eq!(clean_serial(" To be filled by O.E.M. "), None);
+        assert_eq!(clean_serial("0"), None);
+        assert_eq!(clean_serial("0042 "), Some("0042"));
+        assert_eq!(serial_key("vmware-42 03 ab"), "VMWARE-4203AB");
+    }
+}

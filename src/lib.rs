@@ -1,0 +1,16 @@
+//! fleetstate: the true enrollment state of a Windows fleet, from the exports of Intune,
+//! Entra ID, Configuration Manager and Windows Autopilot.
+//!
+//! The data flows one way: [`ingest`] (read and normalise each export) -> [`scope`] ->
+//! [`resolve`] (one device per physical machine) -> [`classify`] -> [`report`].
+//! The library never prints; it returns data and [`diag`]nostics.
+
+pub mod analyze;
+pub mod classify;
+pub mod diag;
+pub mod ingest;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod resolve;
+pub mod scope;

@@ -1,0 +1,168 @@
+//! The vocabulary of fleetstate: sources and the classification values of model.md, spelled
+//! exactly as the outputs spell them.
+
+use serde::Serialize;
+
+/// Declares a closed value set with its output spelling and the list of all values.
+macro_rules! value_enum {
+    ($(#[$m:meta])* $name:ident { $($var:ident => $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub enum $name { $($var),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$var => $s),+ }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($s => Some($name::$var),)+ _ => None }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+value_enum!(
+    /// The four consoles fleetstate reads, in the order `sources` lists them.
+    Source { Entra => "entra", Intune => "intune", ConfigMgr => "configmgr", Autopilot => "autopilot" }
+);
+
+value_enum!(
+    /// How a device is joined to Entra ID.
+    JoinType {
+        EntraJoined => "entra_joined",
+        HybridJoined => "hybrid_joined",
+        HybridPending => "hybrid_pending",
+        Registered => "registered",
+        Unknown => "unknown",
+        None => "none",
+    }
+);
+
+value_enum!(
+    Management {
+        CoManaged => "co_managed",
+        Intune => "intune",
+        ConfigMgr => "configmgr",
+        Mde => "mde",
+        OtherMdm => "other_mdm",
+        None => "none",
+    }
+);
+
+value_enum!(
+    Ownership { Corporate => "corporate", Personal => "personal", Unknown => "unknown" }
+);
+
+value_enum!(
+    OwnershipSource { Intune => "intune", Entra => "entra", Inferred => "inferred" }
+);
+
+value_enum!(
+    EnrollmentMethod {
+        Bulk => "bulk",
+        Dem => "dem",
+        Autopilot => "autopilot",
+        CoManagement => "co_management",
+        Gpo => "gpo",
+        EntraJoin => "entra_join",
+        UserEnrollment => "user_enrollment",
+        MdmOnly => "mdm_only",
+        Unknown => "unknown",
+        None => "none",
+    }
+);
+
+value_enum!(
+    /// The headline state of a device (model.md section 2, first match wins).
+    State {
+        CoManaged => "co_managed",
+        HybridPending => "hybrid_pending",
+        HybridJoined => "hybrid_joined",
+        EntraJoined => "entra_joined",
+        Registered => "registered",
+        MdmOnly => "mdm_only",
+        ConfigMgrOnly => "configmgr_only",
+        AutopilotOnly => "autopilot_only",
+        Unknown => "unknown",
+        Unmanaged => "unmanaged",
+    }
+);
+
+value_enum!(
+    /// Co-management workloads switched to Intune, in output order.
+    Workload {
+        Compliance => "compliance",
+        ResourceAccess => "resource_access",
+        DeviceConfiguration => "device_configuration",
+        WindowsUpdate => "windows_update",
+        EndpointProtection => "endpoint_protection",
+        ClientApps => "client_apps",
+        OfficeApps => "office_apps",
+    }
+);
+
+impl Workload {
+    /// The `MDMWorkloads` bits that mean this workload moved to Intune.
+    pub fn masks(self) -> &'static [u64] {
+        match self {
+            Workload::Compliance => &[2],
+            Workload::ResourceAccess => &[4],
+            Workload::DeviceConfiguration => &[8],
+            Workload::WindowsUpdate => &[16],
+            Workload::EndpointProtection => &[32, 4128],
+            Workload::ClientApps => &[64],
+            Workload::OfficeApps => &[128],
+        }
+    }
+
+    /// The workloads a bitmask switches to Intune (`value & mask == mask`).
+    pub fn from_bits(bits: u64) -> Vec<Workload> {
+        Workload::ALL
+            .iter()
+            .copied()
+            .filter(|w| w.masks().iter().any(|&m| bits & m == m))
+            .collect()
+    }
+}
+
+value_enum!(
+    /// Why a row was read but not used.
+    SkipReason {
+        Duplicate => "duplicate",
+        Obsolete => "obsolete",
+        OtherSnapshotDay => "other_snapshot_day",
+        Platform => "platform",
+        Server => "server",
+        RepeatedHeader => "repeated_header",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workload_bits_legacy_and_2111() {
+        assert_eq!(
+            Workload::from_bits(67),
+            vec![Workload::Compliance, Workload::ClientApps]
+        );
+        assert_eq!(
+            Workload::from_bits(8193 | 2 | 4128),
+            vec![Workload::Compliance, Workload::EndpointProtection]
+        );
+        assert!(Workload::from_bits(8193).is_empty());
+    }
+
+    #[test]
+    fn spellings_round_trip() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(*s));
+        }
+    }
+}

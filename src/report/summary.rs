@@ -1,0 +1,156 @@
+//! `summary.json`: the effective policy, every input with its hash and row accounting,
+//! the counts per classification value, and the warnings.
+
+use crate::analyze::Analysis;
+use crate::diag::{RowReject, Warning};
+use crate::ingest::value::format_ts;
+use crate::model::{
+    EnrollmentMethod, JoinType, Management, Ownership, SkipReason, State, Workload,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    pub schema_version: u32,
+    pub tool: &'static str,
+    pub as_of: Option<String>,
+    pub devices: usize,
+    pub policy: &'a crate::policy::Policy,
+    pub inputs: Vec<InputSummary>,
+    pub counts: Counts,
+    pub tenant_attached: usize,
+    pub findings: Findings,
+    pub expired_exemptions: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Serialize)]
+pub struct InputSummary {
+    pub path: String,
+    pub source: &'static str,
+    pub form: &'static str,
+    pub encoding: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    pub sha256: String,
+    pub size: u64,
+    pub rows_read: u64,
+    pub rows_used: u64,
+    pub rows_rejected: u64,
+    pub rows_skipped: BTreeMap<&'static str, u64>,
+    pub cell_warnings: u64,
+    pub rejected: Vec<RowReject>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub snapshot_days: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Counts {
+    pub state: BTreeMap<&'static str, usize>,
+    pub join_type: BTreeMap<&'static str, usize>,
+    pub management: BTreeMap<&'static str, usize>,
+    pub ownership: BTreeMap<&'static str, usize>,
+    pub enrollment_method: BTreeMap<&'static str, usize>,
+    pub workload: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize, Default)]
+pub struct Findings {
+    pub by_rule: BTreeMap<String, usize>,
+    pub by_severity: BTreeMap<&'static str, usize>,
+}
+
+fn zeroed<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> BTreeMap<&'static str, usize> {
+    all.iter().map(|v| (name(*v), 0)).collect()
+}
+
+pub fn build(a: &Analysis) -> Summary<'_> {
+    let mut counts = Counts {
+        state: zeroed(State::ALL, State::as_str),
+        join_type: zeroed(JoinType::ALL, JoinType::as_str),
+        management: zeroed(Management::ALL, Management::as_str),
+        ownership: zeroed(Ownership::ALL, Ownership::as_str),
+        enrollment_method: zeroed(EnrollmentMethod::ALL, EnrollmentMethod::as_str),
+        workload: zeroed(Workload::ALL, Workload::as_str),
+    };
+    let mut tenant_attached = 0;
+    for d in &a.devices {
+        *counts.state.entry(d.state.as_str()).or_default() += 1;
+        *counts.join_type.entry(d.join_type.as_str()).or_default() += 1;
+        *counts.management.entry(d.management.as_str()).or_default() += 1;
+        *counts.ownership.entry(d.ownership.as_str()).or_default() += 1;
+        *counts
+            .enrollment_method
+            .entry(d.enrollment_method.as_str())
+            .or_default() += 1;
+        for w in &d.workloads {
+            *counts.workload.entry(w.as_str()).or_default() += 1;
+        }
+        tenant_attached += d.tenant_attached as usize;
+    }
+    let inputs = a
+        .inputs
+        .iter()
+        .map(|i| InputSummary {
+            path: i.display_path(),
+            source: i.source.as_str(),
+            form: i.form.as_str(),
+            encoding: i.encoding,
+            delimiter: i.delimiter.map(|d| {
+                if d == '\t' {
+                    "tab".to_string()
+                } else {
+                    d.to_string()
+                }
+            }),
+            sha256: i.sha256.clone(),
+            size: i.size,
+            rows_read: i.rows_read,
+            rows_used: i.rows_used(),
+            rows_rejected: i.rows_rejected(),
+            rows_skipped: SkipReason::ALL
+                .iter()
+                .map(|r| (r.as_str(), i.skipped.get(r).copied().unwrap_or(0)))
+                .collect(),
+            cell_warnings: i.diag.cell_warnings_total,
+            rejected: i.diag.rejects.clone(),
+            snapshot_days: if i.snapshot_days.len() > 1 {
+                i.snapshot_days
+                    .iter()
+                    .map(|d| format_ts(d * 86_400_000_000)[..10].to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    Summary {
+        schema_version: SCHEMA_VERSION,
+        tool: concat!("fleetstate ", env!("CARGO_PKG_VERSION")),
+        as_of: a.as_of.map(format_ts),
+        devices: a.devices.len(),
+        policy: &a.policy,
+        inputs,
+        counts,
+        tenant_attached,
+        findings: Findings {
+            by_rule: BTreeMap::new(),
+            by_severity: ["error", "warning", "info"]
+                .into_iter()
+                .map(|s| (s, 0))
+                .collect(),
+        },
+        expired_exemptions: Vec::new(),
+        warnings: a.warnings(),
+    }
+}
+
+pub fn write(a: &Analysis, path: &Path) -> std::io::Result<()> {
+    let mut text = serde_json::to_string_pretty(&build(a)).map_err(std::io::Error::other)?;
+    text.push('\n');
+    std::fs::write(path, text)
+}

@@ -1,0 +1,620 @@
+//! Identity resolution (model.md section 1): the records of the four sources become one
+//! [`Device`] per physical machine. Row order never matters: every choice goes through the
+//! tie-break of [`order`].
+
+use crate::diag::Warning;
+use crate::ingest::autopilot::AutopilotRecord;
+use crate::ingest::configmgr::ConfigMgrRecord;
+use crate::ingest::entra::{EntraRecord, Trust};
+use crate::ingest::intune::IntuneRecord;
+use crate::ingest::value::{serial_key, Guid, Micros};
+use crate::ingest::{Input, Records};
+use crate::model::{SkipReason, Source};
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+/// Every in-scope record of every input, by source.
+#[derive(Debug, Default, Clone)]
+pub struct Fleet {
+    pub intune: Vec<IntuneRecord>,
+    pub entra: Vec<EntraRecord>,
+    pub configmgr: Vec<ConfigMgrRecord>,
+    pub autopilot: Vec<AutopilotRecord>,
+    /// Sources with at least one input file.
+    pub given: BTreeSet<Source>,
+    /// An Entra export that carries `deviceId` was given.
+    pub entra_has_device_id: bool,
+    /// The input file names, by `file` index of the records.
+    pub files: Vec<String>,
+}
+
+/// How a record came to belong to its device (for `explain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// The Entra object that anchors the device.
+    Anchor,
+    EntraDeviceId,
+    ManagedDeviceId,
+    Ztdid,
+    Serial,
+    Name,
+    /// The record forms its own device.
+    Own,
+    /// A folded Autopilot placeholder object.
+    Placeholder,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Anchor => "anchor",
+            LinkKind::EntraDeviceId => "entra device id",
+            LinkKind::ManagedDeviceId => "autopilot managedDeviceId",
+            LinkKind::Ztdid => "[ZTDID]",
+            LinkKind::Serial => "serial number",
+            LinkKind::Name => "name",
+            LinkKind::Own => "own device",
+            LinkKind::Placeholder => "autopilot placeholder",
+        }
+    }
+}
+
+/// One physical device: indices into the [`Fleet`] vectors, primary record first.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    pub key: String,
+    pub entra: Option<usize>,
+    /// An unfolded Autopilot placeholder anchors this device.
+    pub is_placeholder: bool,
+    /// A placeholder object folded into this device.
+    pub placeholder: Option<usize>,
+    pub intune: Vec<usize>,
+    pub configmgr: Vec<usize>,
+    pub autopilot: Vec<usize>,
+    pub links: Vec<(Source, usize, LinkKind)>,
+}
+
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub fleet: Fleet,
+    pub devices: Vec<Device>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The tie-break of model.md: latest activity, then latest enrollment or registration, then
+/// the smallest id in byte order; missing times sort last. `Less` means "preferred".
+pub fn order(
+    a: (Option<Micros>, Option<Micros>, &str),
+    b: (Option<Micros>, Option<Micros>, &str),
+) -> Ordering {
+    fn desc(x: Option<Micros>, y: Option<Micros>) -> Ordering {
+        match (x, y) {
+            (Some(x), Some(y)) => y.cmp(&x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    desc(a.0, b.0)
+        .then_with(|| desc(a.1, b.1))
+        .then_with(|| a.2.as_bytes().cmp(b.2.as_bytes()))
+}
+
+fn intune_rank(r: &IntuneRecord) -> (Option<Micros>, Option<Micros>, &str) {
+    (r.last_sync, r.enrolled, &r.id)
+}
+
+fn entra_sort_id(r: &EntraRecord) -> String {
+    r.object_id
+        .clone()
+        .or_else(|| r.device_id.map(|g| g.to_string()))
+        .unwrap_or_default()
+}
+
+fn ap_sort_id(r: &AutopilotRecord) -> String {
+    r.id.map(|g| g.to_string())
+        .or_else(|| r.serial.as_deref().map(serial_key))
+        .unwrap_or_default()
+}
+
+/// Removes copies of one record (same id) keeping the best, counting the rest per file.
+fn dedup<T: std::fmt::Debug>(
+    records: &mut Vec<T>,
+    key: impl Fn(&T) -> Option<String>,
+    activity: impl Fn(&T) -> Option<Micros>,
+    non_empty: impl Fn(&T) -> u16,
+    file_line: impl Fn(&T) -> (u16, u64),
+    inputs: &mut [Input],
+) {
+    let mut best: HashMap<String, usize> = HashMap::new();
+    let mut drop = vec![false; records.len()];
+    let norm = |r: &T| {
+        // The byte-smallest normalised row: the record without its position.
+        let (f, l) = file_line(r);
+        format!("{r:?}").replacen(&format!("file: {f}, line: {l},"), "", 1)
+    };
+    for i in 0..records.len() {
+        let Some(k) = key(&records[i]) else { continue };
+        match best.get(&k).copied() {
+            None => {
+                best.insert(k, i);
+            }
+            Some(j) => {
+                let (a, b) = (&records[i], &records[j]);
+                let better = match (activity(a), activity(b)) {
+                    (Some(x), Some(y)) if x != y => x > y,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    _ => match non_empty(a).cmp(&non_empty(b)) {
+                        Ordering::Greater => true,
+                        Ordering::Less => false,
+                        Ordering::Equal => norm(a) < norm(b),
+                    },
+                };
+                if better {
+                    drop[j] = true;
+                    best.insert(k, i);
+                } else {
+                    drop[i] = true;
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    records.retain(|r| {
+        let d = drop[i];
+        i += 1;
+        if d {
+            let (f, _) = file_line(r);
+            if let Some(input) = inputs.get_mut(f as usize) {
+                input.skip(SkipReason::Duplicate, 1);
+            }
+        }
+        !d
+    });
+}
+
+/// Gathers the records of every input into one fleet, removing duplicate records.
+pub fn gather(inputs: &mut [Input]) -> Fleet {
+    let mut fleet = Fleet::default();
+    for (fi, input) in inputs.iter_mut().enumerate() {
+        fleet.given.insert(input.source);
+        fleet.files.push(input.display_path());
+        let records = std::mem::replace(&mut input.records, Records::Intune(Vec::new()));
+        match records {
+            Records::Intune(v) => fleet.intune.extend(v.into_iter().map(|mut r| {
+                r.file = fi as u16;
+                r
+            })),
+            Records::Entra(v) => {
+                if input.columns.contains_key("DEVICE_ID") {
+                    fleet.entra_has_device_id = true;
+                }
+                fleet.entra.extend(v.into_iter().map(|mut r| {
+                    r.file = fi as u16;
+                    r
+                }))
+            }
+            Records::ConfigMgr(v) => fleet.configmgr.extend(v.into_iter().map(|mut r| {
+                r.file = fi as u16;
+                r
+            })),
+            Records::Autopilot(v) => fleet.autopilot.extend(v.into_iter().map(|mut r| {
+                r.file = fi as u16;
+                r
+            })),
+        }
+    }
+    dedup(
+        &mut fleet.intune,
+        |r| Some(r.id.clone()),
+        |r| r.last_sync,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+        inputs,
+    );
+    dedup(
+        &mut fleet.entra,
+        |r| r.object_id.clone().map(|o| format!("o:{o}")),
+        |r| r.last_sign_in,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+        inputs,
+    );
+    // Two objects claiming one device id would make two devices with one key: one is kept.
+    dedup(
+        &mut fleet.entra,
+        |r| r.device_id.map(|d| d.to_string()),
+        |r| r.last_sign_in,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+        inputs,
+    );
+    dedup(
+        &mut fleet.configmgr,
+        |r| Some(r.resource_id.clone()),
+        |r| r.last_active,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+        inputs,
+    );
+    dedup(
+        &mut fleet.autopilot,
+        |r| r.id.map(|g| g.to_string()),
+        |r| r.last_contacted,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+        inputs,
+    );
+    // Autopilot rows without id (CSV forms) are the same record as any with their serial.
+    let with_id: BTreeSet<String> = fleet
+        .autopilot
+        .iter()
+        .filter(|r| r.id.is_some())
+        .filter_map(|r| r.serial.as_deref().map(serial_key))
+        .collect();
+    let mut keep = Vec::with_capacity(fleet.autopilot.len());
+    for r in std::mem::take(&mut fleet.autopilot) {
+        if r.id.is_none()
+            && r.serial
+                .as_deref()
+                .is_some_and(|s| with_id.contains(&serial_key(s)))
+        {
+            if let Some(input) = inputs.get_mut(r.file as usize) {
+                input.skip(SkipReason::Duplicate, 1);
+            }
+        } else {
+            keep.push(r);
+        }
+    }
+    fleet.autopilot = keep;
+    dedup(
+        &mut fleet.autopilot,
+        |r| {
+            if r.id.is_none() {
+                r.serial.as_deref().map(serial_key)
+            } else {
+                None
+            }
+        },
+        |r| r.last_contacted,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+        inputs,
+    );
+    // Deterministic record order, whatever the row order of the inputs.
+    fleet.intune.sort_by(|a, b| a.id.cmp(&b.id));
+    fleet.entra.sort_by_key(entra_sort_id);
+    fleet
+        .configmgr
+        .sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
+    fleet.autopilot.sort_by_key(ap_sort_id);
+    fleet
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum AnchorKey {
+    Entra(usize),
+    DeviceId(Guid),
+    Intune(usize),
+    ConfigMgr(usize),
+    Autopilot(String),
+}
+
+struct Builder {
+    devices: Vec<Device>,
+    by_anchor: HashMap<AnchorKey, usize>,
+}
+
+impl Builder {
+    fn device(&mut self, key: AnchorKey) -> usize {
+        if let Some(&d) = self.by_anchor.get(&key) {
+            return d;
+        }
+        let d = self.devices.len();
+        let mut dev = Device::default();
+        if let AnchorKey::Entra(e) = key {
+            dev.entra = Some(e);
+            dev.links.push((Source::Entra, e, LinkKind::Anchor));
+        }
+        self.devices.push(dev);
+        self.by_anchor.insert(key, d);
+        d
+    }
+}
+
+/// Links the records of a fleet into devices.
+pub fn resolve(fleet: Fleet) -> Resolved {
+    let mut warnings = Vec::new();
+    let mut b = Builder {
+        devices: Vec::new(),
+        by_anchor: HashMap::new(),
+    };
+    let entra_by_devid: HashMap<Guid, usize> = fleet
+        .entra
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.device_id.map(|d| (d, i)))
+        .collect();
+    for e in 0..fleet.entra.len() {
+        b.device(AnchorKey::Entra(e));
+    }
+    let devid_device = |b: &mut Builder, g: Guid| -> usize {
+        match entra_by_devid.get(&g) {
+            Some(&e) => b.device(AnchorKey::Entra(e)),
+            None => b.device(AnchorKey::DeviceId(g)),
+        }
+    };
+
+    // Intune: by Entra device id, else a device of its own.
+    let mut intune_device = vec![0usize; fleet.intune.len()];
+    let mut intune_by_id: HashMap<&str, usize> = HashMap::new();
+    let mut intune_by_serial: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in fleet.intune.iter().enumerate() {
+        let (d, kind) = match r.entra_device_id {
+            Some(g) => (devid_device(&mut b, g), LinkKind::EntraDeviceId),
+            None => (b.device(AnchorKey::Intune(i)), LinkKind::Own),
+        };
+        b.devices[d].intune.push(i);
+        b.devices[d].links.push((Source::Intune, i, kind));
+        intune_device[i] = d;
+        intune_by_id.insert(r.id.as_str(), i);
+        if let Some(s) = &r.serial {
+            intune_by_serial.entry(serial_key(s)).or_default().push(i);
+        }
+    }
+    // The best Intune record for a serial (tie-break), for serial links.
+    let by_serial = |s: &str| -> Option<usize> {
+        let list = intune_by_serial.get(&serial_key(s))?;
+        list.iter()
+            .copied()
+            .min_by(|&x, &y| order(intune_rank(&fleet.intune[x]), intune_rank(&fleet.intune[y])))
+    };
+
+    // Autopilot placeholders: AzureAd objects for an imported device, never deployed.
+    let entra_by_ztdid: HashMap<Guid, usize> = fleet
+        .entra
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.ztdid.map(|z| (z, i)))
+        .collect();
+    let ap_linked: BTreeSet<usize> = fleet
+        .autopilot
+        .iter()
+        .flat_map(|a| {
+            let by_dev = a
+                .entra_device_id
+                .and_then(|g| entra_by_devid.get(&g).copied());
+            let by_z = a.id.and_then(|z| entra_by_ztdid.get(&z).copied());
+            by_dev.into_iter().chain(by_z)
+        })
+        .collect();
+    let is_placeholder = |e: usize, b: &Builder| -> bool {
+        let r = &fleet.entra[e];
+        let d = b.by_anchor[&AnchorKey::Entra(e)];
+        r.trust == Some(Trust::AzureAd)
+            && (r.ztdid.is_some() || ap_linked.contains(&e))
+            && b.devices[d].intune.is_empty()
+            && r.last_sign_in.is_none()
+    };
+    let placeholders: BTreeSet<usize> = (0..fleet.entra.len())
+        .filter(|&e| is_placeholder(e, &b))
+        .collect();
+
+    // Autopilot: managedDeviceId, Entra device id, [ZTDID], serial; strongest first.
+    let mut folded: HashMap<usize, usize> = HashMap::new(); // placeholder device -> target device
+    let mut ap_only: Vec<usize> = Vec::new();
+    for (i, a) in fleet.autopilot.iter().enumerate() {
+        let mut cands: Vec<(usize, LinkKind)> = Vec::new();
+        let mut placeholder_dev: Option<usize> = None;
+        if let Some(m) = &a.managed_device_id {
+            if let Some(&ir) = intune_by_id.get(m.as_str()) {
+                cands.push((intune_device[ir], LinkKind::ManagedDeviceId));
+            }
+        }
+        if let Some(g) = a.entra_device_id {
+            match entra_by_devid.get(&g) {
+                Some(&e) if placeholders.contains(&e) => {
+                    placeholder_dev = Some(b.device(AnchorKey::Entra(e)))
+                }
+                _ => cands.push((devid_device(&mut b, g), LinkKind::EntraDeviceId)),
+            }
+        }
+        if let Some(z) = a.id {
+            if let Some(&e) = entra_by_ztdid.get(&z) {
+                if placeholders.contains(&e) {
+                    placeholder_dev = Some(b.device(AnchorKey::Entra(e)));
+                } else {
+                    cands.push((b.device(AnchorKey::Entra(e)), LinkKind::Ztdid));
+                }
+            }
+        }
+        if let Some(s) = &a.serial {
+            if let Some(ir) = by_serial(s) {
+                cands.push((intune_device[ir], LinkKind::Serial));
+            }
+        }
+        let target = match (cands.first().copied(), placeholder_dev) {
+            (Some((d, kind)), ph) => {
+                if cands.iter().any(|&(o, _)| o != d) {
+                    warnings.push(Warning {
+                        file: fleet.files.get(a.file as usize).cloned(),
+                        line: Some(a.line),
+                        column: None,
+                        message: format!(
+                            "autopilot record links to two devices; joined by the strongest link ({})",
+                            kind.as_str()
+                        ),
+                    });
+                }
+                if let Some(p) = ph {
+                    if p != d {
+                        folded.entry(p).or_insert(d);
+                    }
+                }
+                Some((d, kind))
+            }
+            (None, Some(p)) => Some((p, LinkKind::Placeholder)),
+            (None, None) => None,
+        };
+        match target {
+            Some((d, kind)) => {
+                b.devices[d].autopilot.push(i);
+                b.devices[d].links.push((Source::Autopilot, i, kind));
+            }
+            None => ap_only.push(i),
+        }
+    }
+    for i in ap_only {
+        let a = &fleet.autopilot[i];
+        let key = match (&a.serial, a.id) {
+            (Some(s), _) => serial_key(s),
+            (None, Some(id)) => id.to_string(),
+            (None, None) => format!("line-{}-{}", a.file, a.line),
+        };
+        let d = b.device(AnchorKey::Autopilot(key));
+        b.devices[d].autopilot.push(i);
+        b.devices[d]
+            .links
+            .push((Source::Autopilot, i, LinkKind::Own));
+    }
+
+    // ConfigMgr: AADDeviceID, else serial (to Intune), else a unique ServerAd name.
+    let mut serverad_by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (e, r) in fleet.entra.iter().enumerate() {
+        if r.trust == Some(Trust::ServerAd) {
+            if let Some(n) = &r.name {
+                serverad_by_name
+                    .entry(n.to_lowercase())
+                    .or_default()
+                    .push(e);
+            }
+        }
+    }
+    for (i, c) in fleet.configmgr.iter().enumerate() {
+        let (d, kind) = if let Some(g) = c.aad_device_id {
+            (devid_device(&mut b, g), LinkKind::EntraDeviceId)
+        } else if let Some(ir) = c.serial.as_deref().and_then(by_serial) {
+            (intune_device[ir], LinkKind::Serial)
+        } else if let Some([e]) = c
+            .name
+            .as_ref()
+            .and_then(|n| serverad_by_name.get(&n.to_lowercase()))
+            .map(Vec::as_slice)
+        {
+            (b.device(AnchorKey::Entra(*e)), LinkKind::Name)
+        } else {
+            (b.device(AnchorKey::ConfigMgr(i)), LinkKind::Own)
+        };
+        b.devices[d].configmgr.push(i);
+        b.devices[d].links.push((Source::ConfigMgr, i, kind));
+    }
+
+    // Fold placeholders into the device their Autopilot record reached.
+    let mut devices = b.devices;
+    for (&p, &target) in &folded {
+        let ph = std::mem::take(&mut devices[p]);
+        let t = &mut devices[target];
+        t.placeholder = ph.entra;
+        if let Some(e) = ph.entra {
+            t.links.push((Source::Entra, e, LinkKind::Placeholder));
+        }
+        t.autopilot.extend(ph.autopilot);
+        t.configmgr.extend(ph.configmgr);
+        t.links
+            .extend(ph.links.into_iter().filter(|l| l.0 != Source::Entra));
+        devices[p].key = String::from("\u{0}folded");
+    }
+    for d in devices.iter_mut() {
+        if d.key == "\u{0}folded" {
+            continue;
+        }
+        if let Some(e) = d.entra {
+            d.is_placeholder = placeholders.contains(&e);
+        }
+        d.intune
+            .sort_by(|&x, &y| order(intune_rank(&fleet.intune[x]), intune_rank(&fleet.intune[y])));
+        d.configmgr.sort_by(|&x, &y| {
+            let (a, b) = (&fleet.configmgr[x], &fleet.configmgr[y]);
+            // A live client is primary over a discovered-only record.
+            b.client.cmp(&a.client).then_with(|| {
+                order(
+                    (a.last_active, None, &a.resource_id),
+                    (b.last_active, None, &b.resource_id),
+                )
+            })
+        });
+        d.autopilot.sort_by(|&x, &y| {
+            let (a, b) = (&fleet.autopilot[x], &fleet.autopilot[y]);
+            order(
+                (a.last_contacted, None, &ap_sort_id(a)),
+                (b.last_contacted, None, &ap_sort_id(b)),
+            )
+        });
+        d.key = device_key(d, &fleet);
+    }
+    devices.retain(|d| {
+        d.key != "\u{0}folded"
+            && !(d.entra.is_none()
+                && d.intune.is_empty()
+                && d.configmgr.is_empty()
+                && d.autopilot.is_empty())
+    });
+    devices.sort_by(|a, b| a.key.cmp(&b.key));
+    for w in devices.windows(2) {
+        if w[0].key == w[1].key {
+            warnings.push(Warning::global(format!(
+                "two devices share the key {}",
+                w[0].key
+            )));
+        }
+    }
+    Resolved {
+        fleet,
+        devices,
+        warnings,
+    }
+}
+
+/// model.md `device_key`.
+fn device_key(d: &Device, fleet: &Fleet) -> String {
+    if let Some(g) = d.entra.and_then(|e| fleet.entra[e].device_id) {
+        return g.to_string();
+    }
+    let carried = d
+        .intune
+        .iter()
+        .filter_map(|&i| fleet.intune[i].entra_device_id)
+        .chain(
+            d.configmgr
+                .iter()
+                .filter_map(|&i| fleet.configmgr[i].aad_device_id),
+        )
+        .chain(
+            d.autopilot
+                .iter()
+                .filter_map(|&i| fleet.autopilot[i].entra_device_id),
+        )
+        .next();
+    if let Some(g) = carried {
+        return g.to_string();
+    }
+    if let Some(o) = d.entra.and_then(|e| fleet.entra[e].object_id.clone()) {
+        return format!("entra-object:{o}");
+    }
+    if let Some(&i) = d.intune.first() {
+        return format!("intune:{}", fleet.intune[i].id);
+    }
+    if let Some(&i) = d.configmgr.first() {
+        return format!("configmgr:{}", fleet.configmgr[i].resource_id);
+    }
+    if let Some(&i) = d.autopilot.first() {
+        let a = &fleet.autopilot[i];
+        return match (&a.serial, a.id) {
+            (Some(s), _) => format!("autopilot:{}", serial_key(s)),
+            (None, Some(id)) => format!("autopilot:{id}"),
+            (None, None) => format!("autopilot:line-{}", a.line),
+        };
+    }
+    String::new()
+}
