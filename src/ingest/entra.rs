@@ -25,7 +25,7 @@ crate::fields!(
     ],
     ENABLED = ["accountEnabled"],
     PHYSICAL_IDS = ["physicalIds"],
-    OWNERS = ["registeredOwners", "userNames"],
+    OWNERS = ["registeredOwners"],
 );
 
 /// Entra `trustType`.

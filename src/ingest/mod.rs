@@ -640,7 +640,8 @@ fn load_delimited(
     }
     let header_text = String::from_utf8_lossy(&first).into_owned();
     let delimiter = detect_delimiter(header_text.trim_end_matches(['\r', '\n']));
-    let chained = std::io::Cursor::new(first).chain(reader);
+    let lines = text::LineIndex::default();
+    let chained = lines.reader(std::io::Cursor::new(first).chain(reader));
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -680,7 +681,7 @@ fn load_delimited(
         .map_err(|e| csv_io(e, shown))?
     {
         rows_read += 1;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0) + line_offset;
+        let line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0)) + line_offset;
         let extra_blank = rec.len() > width
             && rec
                 .iter()

@@ -74,6 +74,62 @@ impl<R: Read> Read for HashingReader<'_, R> {
     }
 }
 
+/// Physical line numbers for byte offsets of a stream, whatever the line endings (the csv
+/// reader's own count is off after CRLF and inside quoted fields).
+#[derive(Default, Clone)]
+pub struct LineIndex {
+    inner: std::rc::Rc<std::cell::RefCell<LineState>>,
+}
+
+#[derive(Default)]
+struct LineState {
+    /// Offsets of newlines not yet passed by a query.
+    pending: std::collections::VecDeque<u64>,
+    /// Newlines before the first pending one.
+    passed: u64,
+    offset: u64,
+}
+
+impl LineIndex {
+    pub fn reader<R: Read>(&self, inner: R) -> LineCounting<R> {
+        LineCounting {
+            inner,
+            index: self.clone(),
+        }
+    }
+
+    /// The 1-based line of the byte at `offset`: a newline at `offset` itself (the `\n` of
+    /// a CRLF the record starts after) counts as passed. Offsets must not decrease.
+    pub fn line_of(&self, offset: u64) -> u64 {
+        let mut st = self.inner.borrow_mut();
+        while st.pending.front().is_some_and(|&p| p <= offset) {
+            st.pending.pop_front();
+            st.passed += 1;
+        }
+        st.passed + 1
+    }
+}
+
+pub struct LineCounting<R> {
+    inner: R,
+    index: LineIndex,
+}
+
+impl<R: Read> Read for LineCounting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut st = self.index.inner.borrow_mut();
+        let base = st.offset;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                st.pending.push_back(base + i as u64);
+            }
+        }
+        st.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// Detects the encoding from the first bytes: a BOM, or (without one) the NUL pattern of
 /// UTF-16 text. Returns the encoding and how many BOM bytes to skip.
 pub fn sniff(head: &[u8]) -> (Encoding, usize) {

@@ -567,7 +567,11 @@ pub(crate) fn rows(dev: &Device, form: Form, out: &mut Vec<ExpRow>) {
                 if with_cm { Mgmt::ConfigMgr } else { Mgmt::None },
                 (Own::Corporate, OwnSrc::Inferred),
                 E::None,
-                if with_cm { SRC_ENTRA | SRC_CM } else { SRC_ENTRA },
+                if with_cm {
+                    SRC_ENTRA | SRC_CM
+                } else {
+                    SRC_ENTRA
+                },
             );
             push(out, r, &plain(with_cm));
         }

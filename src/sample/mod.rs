@@ -36,7 +36,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use expected::Form;
-use write::{EntraCsv, Encoding, IntuneCsv};
+use write::{Encoding, EntraCsv, IntuneCsv};
 
 /// What `fleetstate sample` generates.
 #[derive(Clone, Debug, PartialEq, Eq)]

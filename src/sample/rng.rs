@@ -21,7 +21,9 @@ impl Rng {
 
     /// The stream of one device: independent of every other device's stream.
     pub(crate) fn for_device(seed: u64, idx: u64) -> Self {
-        Rng(mix(seed ^ mix(idx.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xDE71_CE00)))
+        Rng(mix(
+            seed ^ mix(idx.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xDE71_CE00)
+        ))
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {

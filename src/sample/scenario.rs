@@ -95,8 +95,8 @@ pub(crate) const ALL: [Scenario; 38] = [
 
 /// Relative weights (machines per 1110), in the order of [`ALL`].
 pub(crate) const WEIGHTS: [u64; 38] = [
-    300, 40, 160, 80, 10, 15, 25, 15, 3, 60, 20, 8, 15, 15, 15, 3, 10, 3, 30, 15, 30, 15, 15,
-    20, 15, 25, 15, 10, 10, 10, 8, 4, 10, 8, 25, 20, 8, 20,
+    300, 40, 160, 80, 10, 15, 25, 15, 3, 60, 20, 8, 15, 15, 15, 3, 10, 3, 30, 15, 30, 15, 15, 20,
+    15, 25, 15, 10, 10, 10, 8, 4, 10, 8, 25, 20, 8, 20,
 ];
 
 impl Scenario {
@@ -137,30 +137,30 @@ impl Scenario {
     }
 
     fn has_intune_windows(self) -> bool {
-        match self {
+        matches!(
+            self,
             S::AutopilotCloud
-            | S::EntraJoinedManual
-            | S::HybridCoManaged
-            | S::HybridGpoPersonal
-            | S::ByodRegistered
-            | S::CorporateRegistered
-            | S::MdmOnly
-            | S::BulkEnrolled
-            | S::BulkPersonal
-            | S::DemEnrolled
-            | S::AutopilotPersonal
-            | S::AutopilotHybrid
-            | S::TenantAttached
-            | S::MdeOnly
-            | S::CloudCoManagedSerial
-            | S::ReenrolledDuplicate
-            | S::ReimagedNewObject
-            | S::ReenrolledNewObject
-            | S::DeletedEntraObject
-            | S::DisabledStillEnrolled
-            | S::WhiteboxCloud => true,
-            _ => false,
-        }
+                | S::EntraJoinedManual
+                | S::HybridCoManaged
+                | S::HybridGpoPersonal
+                | S::ByodRegistered
+                | S::CorporateRegistered
+                | S::MdmOnly
+                | S::BulkEnrolled
+                | S::BulkPersonal
+                | S::DemEnrolled
+                | S::AutopilotPersonal
+                | S::AutopilotHybrid
+                | S::TenantAttached
+                | S::MdeOnly
+                | S::CloudCoManagedSerial
+                | S::ReenrolledDuplicate
+                | S::ReimagedNewObject
+                | S::ReenrolledNewObject
+                | S::DeletedEntraObject
+                | S::DisabledStillEnrolled
+                | S::WhiteboxCloud
+        )
     }
 
     /// Intune records whose management agent is MDM-based (noncompliance applies).
@@ -362,9 +362,7 @@ const GROUP_TAGS: [&str; 8] = ["", "", "", "CORP-STD", "CORP-STD", "SALES", "DEV
 const PERSONAL_GROUP_TAGS: [&str; 3] = ["", "SALES", "CORP-STD"];
 
 /// ConfigMgr `MDMWorkloads` values: legacy (< 2111) and 2111+ encodings.
-pub(crate) const WORKLOADS: [u32; 11] = [
-    1, 3, 15, 63, 255, 8193, 8195, 12323, 8223, 12543, 8209,
-];
+pub(crate) const WORKLOADS: [u32; 11] = [1, 3, 15, 63, 255, 8193, 8195, 12323, 8223, 12543, 8209];
 
 /// Co-management enrollment errors, unsigned and as a signed SQL column holds them.
 pub(crate) const FAILED_STATUS: [i64; 6] = [
@@ -432,7 +430,13 @@ pub(crate) struct User {
 }
 
 impl User {
-    fn parts(self) -> (&'static (&'static str, &'static str), &'static (&'static str, &'static str), u32) {
+    fn parts(
+        self,
+    ) -> (
+        &'static (&'static str, &'static str),
+        &'static (&'static str, &'static str),
+        u32,
+    ) {
         let n = self.n as usize;
         (
             &FIRST[n % FIRST.len()],
@@ -521,7 +525,7 @@ impl Fleet {
                 kinds.push(ALL[k]);
             }
         }
-        let mut r = Rng::new(seed ^ 0x5_4A_FF1E);
+        let mut r = Rng::new(seed ^ 0x054A_FF1E);
         for i in (2..kinds.len()).rev() {
             let j = 1 + r.below(i as u64) as usize;
             kinds.swap(i, j);
@@ -705,7 +709,11 @@ impl Device {
             }
             _ => {}
         }
-        let t_cm = if has_intune { last_seen - off_cm } else { last_seen };
+        let t_cm = if has_intune {
+            last_seen - off_cm
+        } else {
+            last_seen
+        };
         let t_signin = if has_intune || has_cm {
             last_seen - off_signin
         } else {
@@ -1153,11 +1161,8 @@ impl Device {
                     };
                     rec.intune.push(old);
                 }
-                rec.ap.push(self.autopilot(
-                    ApState::Enrolled,
-                    self.intune_id,
-                    self.entra_device,
-                ));
+                rec.ap
+                    .push(self.autopilot(ApState::Enrolled, self.intune_id, self.entra_device));
                 ap_linked = true;
             }
             S::EntraJoinedManual | S::WhiteboxCloud => {
@@ -1179,19 +1184,23 @@ impl Device {
                 } else {
                     EnrollType::WindowsAutoEnrollment
                 };
-                rec.intune.push(self.intune(
-                    M::CoManaged,
-                    Corporate,
-                    JoinKind::Hybrid,
-                    Some(et),
-                ));
+                rec.intune
+                    .push(self.intune(M::CoManaged, Corporate, JoinKind::Hybrid, Some(et)));
                 rec.cm.push(self.cm(
                     Some(self.entra_device),
-                    Some(CoMgmt::new(true, true, true, true, Some(self.workloads), Some(0))),
+                    Some(CoMgmt::new(
+                        true,
+                        true,
+                        true,
+                        true,
+                        Some(self.workloads),
+                        Some(0),
+                    )),
                 ));
             }
             S::HybridConfigMgrOnly | S::HybridComgmtScheduled | S::HybridComgmtFailed => {
-                rec.entra.push(self.entra(Trust::ServerAd, company, Mdm::None));
+                rec.entra
+                    .push(self.entra(Trust::ServerAd, company, Mdm::None));
                 let co = match self.sc {
                     S::HybridConfigMgrOnly if self.v < 500 => None,
                     S::HybridConfigMgrOnly => {
@@ -1229,7 +1238,8 @@ impl Device {
                 }
             }
             S::HybridUnmanaged => {
-                rec.entra.push(self.entra(Trust::ServerAd, company, Mdm::None));
+                rec.entra
+                    .push(self.entra(Trust::ServerAd, company, Mdm::None));
                 rec.cm.push(self.discovered());
             }
             S::HybridGpoPersonal => {
@@ -1250,12 +1260,8 @@ impl Device {
                 } else {
                     EnrollType::WindowsAutoEnrollment
                 };
-                rec.intune.push(self.intune(
-                    M::Intune,
-                    Personal,
-                    JoinKind::Registered,
-                    Some(et),
-                ));
+                rec.intune
+                    .push(self.intune(M::Intune, Personal, JoinKind::Registered, Some(et)));
             }
             S::ByodRegisteredUnmanaged => {
                 rec.entra
@@ -1290,7 +1296,8 @@ impl Device {
                 } else {
                     (Corporate, company)
                 };
-                rec.entra.push(self.entra(Trust::AzureAd, e_own, Mdm::Intune));
+                rec.entra
+                    .push(self.entra(Trust::AzureAd, e_own, Mdm::Intune));
                 let et = if self.sc == S::BulkPersonal || self.v < 600 {
                     EnrollType::WindowsBulkUserless
                 } else {
@@ -1340,15 +1347,13 @@ impl Device {
                 i.autopilot_enrolled = true;
                 i.enrollment_profile = "Hybrid Autopilot User-Driven";
                 rec.intune.push(i);
-                rec.ap.push(self.autopilot(
-                    ApState::Enrolled,
-                    self.intune_id,
-                    self.entra2_device,
-                ));
+                rec.ap
+                    .push(self.autopilot(ApState::Enrolled, self.intune_id, self.entra2_device));
                 ap_linked = true;
             }
             S::TenantAttached => {
-                rec.entra.push(self.entra(Trust::ServerAd, company, Mdm::None));
+                rec.entra
+                    .push(self.entra(Trust::ServerAd, company, Mdm::None));
                 rec.intune
                     .push(self.intune(M::ConfigMgr, Corporate, JoinKind::Hybrid, None));
                 rec.cm.push(self.cm(
@@ -1376,7 +1381,14 @@ impl Device {
                 // No AADDeviceID: linked to the Intune record by serial only.
                 rec.cm.push(self.cm(
                     None,
-                    Some(CoMgmt::new(true, true, false, true, Some(self.workloads), Some(0))),
+                    Some(CoMgmt::new(
+                        true,
+                        true,
+                        false,
+                        true,
+                        Some(self.workloads),
+                        Some(0),
+                    )),
                 ));
             }
             S::ConfigMgrOnly | S::WhiteboxConfigMgr => {
@@ -1422,7 +1434,8 @@ impl Device {
                 }
             }
             S::DualState => {
-                rec.entra.push(self.entra(Trust::ServerAd, company, Mdm::None));
+                rec.entra
+                    .push(self.entra(Trust::ServerAd, company, Mdm::None));
                 let mut w = self.entra(Trust::Workplace, personal, Mdm::None);
                 w.device_id = self.entra2_device;
                 w.object_id = self.entra2_object;
@@ -1764,8 +1777,7 @@ pub(crate) struct ApRec {
 impl ApRec {
     /// A (shortened) hardware hash: base64 text, stable per device.
     pub(crate) fn hardware_hash(&self) -> String {
-        const B64: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut r = Rng::new(self.hash_seed);
         let mut s = String::with_capacity(128);
         s.push_str("T0FmAwEAHAAAAAoA");

@@ -14,11 +14,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "fleetstate-sample-{}-{}",
-            std::process::id(),
-            name
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("fleetstate-sample-{}-{}", std::process::id(), name));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -173,8 +170,9 @@ fn file_shapes_and_counts() {
     assert_eq!(head("utf16/entra-devices.csv")[..2], [0xFE, 0xFF]);
     assert_eq!(head("utf16/configmgr-devices.csv")[..2], [0xFF, 0xFE]);
     assert_eq!(head("utf16/autopilot-hwid.csv")[..2], [0xFF, 0xFE]);
-    assert!(text(&out.join("utf16/configmgr-devices.csv"))
-        .starts_with("#TYPE System.Management.Automation.PSCustomObject\r\n\"ResourceID\",\"Name\","));
+    assert!(text(&out.join("utf16/configmgr-devices.csv")).starts_with(
+        "#TYPE System.Management.Automation.PSCustomObject\r\n\"ResourceID\",\"Name\","
+    ));
     assert!(text(&out.join("utf16/autopilot-hwid.csv")).starts_with(
         "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n"
     ));
@@ -296,7 +294,11 @@ fn expected_keys_are_the_exported_ids() {
         .collect();
     let serials: BTreeSet<String> = arows
         .iter()
-        .map(|r| r[column(&ah, "Serial number")].replace(' ', "").to_uppercase())
+        .map(|r| {
+            r[column(&ah, "Serial number")]
+                .replace(' ', "")
+                .to_uppercase()
+        })
         .collect();
     let (_, e) = table(&out.join("expected.csv"), b',');
     let keys: BTreeSet<String> = e.iter().map(|r| r[0].clone()).collect();
@@ -409,7 +411,11 @@ fn key_order_is_text_order() {
     for i in 0..400_u32 {
         keys.push(Key::Guid(r.guid()));
         keys.push(Key::Intune(r.guid()));
-        keys.push(Key::ConfigMgr(if i % 7 == 0 { i } else { 16_777_216 + i * 13 }));
+        keys.push(Key::ConfigMgr(if i % 7 == 0 {
+            i
+        } else {
+            16_777_216 + i * 13
+        }));
         keys.push(Key::Autopilot(format!("PF{}", r.below(1 << 40))));
     }
     keys.push(Key::Guid(0xa000_0000_0000_0000_0000_0000_0000_0000));
@@ -437,7 +443,18 @@ fn expected_spot_checks() {
     expected::rows(&dev, Form::Top, &mut rows);
     assert_eq!(rows.len(), 1);
     let f = rows[0].fields();
-    assert_eq!(&f[2..9], ["entra_joined", "entra_joined", "intune", "corporate", "intune", "autopilot", "true"]);
+    assert_eq!(
+        &f[2..9],
+        [
+            "entra_joined",
+            "entra_joined",
+            "intune",
+            "corporate",
+            "intune",
+            "autopilot",
+            "true"
+        ]
+    );
     // Scenario by scenario, one device each: top-level row fields (state .. sources).
     let mut by_scenario = BTreeMap::new();
     for idx in 0..fleet.len() {
@@ -469,7 +486,10 @@ fn expected_spot_checks() {
     let r = first(Scenario::Win7ConfigMgr, Form::Top);
     assert!(r[0][13].contains("FLT009") && r[0][13].contains("FLT012"));
     let r = first(Scenario::DiscoveredNoClient, Form::Top);
-    assert_eq!(&r[0][2..8], ["unmanaged", "none", "none", "unknown", "inferred", "none"]);
+    assert_eq!(
+        &r[0][2..8],
+        ["unmanaged", "none", "none", "unknown", "inferred", "none"]
+    );
     let r = first(Scenario::BulkPersonal, Form::Top);
     assert_eq!(r[0][13], "FLT001;FLT003;FLT015");
     let u = first(Scenario::BulkPersonal, Form::Utf16);

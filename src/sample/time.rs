@@ -11,6 +11,7 @@ pub(crate) const AS_OF: i64 =
     days_from_civil(2026, 11, 20) * DAY + 6 * HOUR + 55 * MINUTE + 27 * SECOND + 6_237_465;
 
 /// `AS_OF` as the Intune export writes it.
+#[cfg(test)]
 pub(crate) const AS_OF_TEXT: &str = "2026-11-20 06:55:27.6237465";
 
 /// Intune's "never" sentinel.

@@ -598,7 +598,8 @@ impl Pages {
 
     fn write_page(&mut self, more: bool) -> io::Result<()> {
         self.number += 1;
-        let mut line = String::with_capacity(self.page.iter().map(|p| p.len() + 1).sum::<usize>() + 256);
+        let mut line =
+            String::with_capacity(self.page.iter().map(|p| p.len() + 1).sum::<usize>() + 256);
         line.push_str("{\"@odata.context\":");
         escape_into(&mut line, self.context);
         line.push_str(",\"value\":[");
@@ -630,7 +631,10 @@ fn intune_json(i: &IntuneRec) -> String {
     let windows = i.platform == Platform::Windows;
     let mut j = Json::new();
     j.s("id", &guid_text(i.id))
-        .s("userId", &i.user.map_or(String::new(), |u| guid_text(u.guid)))
+        .s(
+            "userId",
+            &i.user.map_or(String::new(), |u| guid_text(u.guid)),
+        )
         .s("deviceName", &i.name)
         .s(
             "managedDeviceOwnerType",
@@ -671,10 +675,7 @@ fn intune_json(i: &IntuneRec) -> String {
             "deviceEnrollmentType",
             i.enrollment.map_or("unknown", |e| e.graph_name()),
         )
-        .s(
-            "emailAddress",
-            &i.user.map_or(String::new(), |u| u.upn()),
-        )
+        .s("emailAddress", &i.user.map_or(String::new(), |u| u.upn()))
         .s("azureActiveDirectoryDeviceId", &guid_text(i.entra_id))
         .s("azureADDeviceId", &guid_text(i.entra_id))
         .s("deviceRegistrationState", "registered")
@@ -730,7 +731,10 @@ fn intune_json(i: &IntuneRec) -> String {
                 Platform::MacOs => "macMDM",
             },
         )
-        .s("processorArchitecture", if windows { "x64" } else { "arM64" });
+        .s(
+            "processorArchitecture",
+            if windows { "x64" } else { "arM64" },
+        );
     j.done()
 }
 
@@ -1150,47 +1154,50 @@ pub(crate) fn autopilot_hash_csv(fleet: &Fleet, path: &Path) -> io::Result<()> {
 
 fn autopilot_json(a: &ApRec) -> String {
     let mut j = Json::new();
-    j.s("@odata.type", "#microsoft.graph.windowsAutopilotDeviceIdentity")
-        .s("id", &guid_text(a.id))
-        .s("deploymentProfileAssignmentStatus", "assignedInSync")
-        .s(
-            "deploymentProfileAssignedDateTime",
-            &time::iso_seconds(a.assigned),
-        )
-        .s("groupTag", a.group_tag)
-        .s(
-            "purchaseOrderIdentifier",
-            a.purchase_order.as_deref().unwrap_or_default(),
-        )
-        .s("serialNumber", &a.serial)
-        .s("productKey", "")
-        .s("manufacturer", a.mfr)
-        .s("model", a.model)
-        .s(
-            "enrollmentState",
-            match a.state {
-                ApState::Enrolled => "enrolled",
-                ApState::NotContacted => "notContacted",
-                ApState::Failed => "failed",
-            },
-        )
-        .s(
-            "lastContactedDateTime",
-            &a.last_contact
-                .map_or_else(|| "0001-01-01T00:00:00Z".to_string(), time::iso_seconds),
-        )
-        .s(
-            "addressableUserName",
-            &a.user.map_or(String::new(), |u| u.display()),
-        )
-        .s(
-            "userPrincipalName",
-            &a.user.map_or(String::new(), |u| u.upn()),
-        )
-        .s("azureActiveDirectoryDeviceId", &guid_text(a.entra_id))
-        .s("azureAdDeviceId", &guid_text(a.entra_id))
-        .s("managedDeviceId", &guid_text(a.managed_id))
-        .s("displayName", "");
+    j.s(
+        "@odata.type",
+        "#microsoft.graph.windowsAutopilotDeviceIdentity",
+    )
+    .s("id", &guid_text(a.id))
+    .s("deploymentProfileAssignmentStatus", "assignedInSync")
+    .s(
+        "deploymentProfileAssignedDateTime",
+        &time::iso_seconds(a.assigned),
+    )
+    .s("groupTag", a.group_tag)
+    .s(
+        "purchaseOrderIdentifier",
+        a.purchase_order.as_deref().unwrap_or_default(),
+    )
+    .s("serialNumber", &a.serial)
+    .s("productKey", "")
+    .s("manufacturer", a.mfr)
+    .s("model", a.model)
+    .s(
+        "enrollmentState",
+        match a.state {
+            ApState::Enrolled => "enrolled",
+            ApState::NotContacted => "notContacted",
+            ApState::Failed => "failed",
+        },
+    )
+    .s(
+        "lastContactedDateTime",
+        &a.last_contact
+            .map_or_else(|| "0001-01-01T00:00:00Z".to_string(), time::iso_seconds),
+    )
+    .s(
+        "addressableUserName",
+        &a.user.map_or(String::new(), |u| u.display()),
+    )
+    .s(
+        "userPrincipalName",
+        &a.user.map_or(String::new(), |u| u.upn()),
+    )
+    .s("azureActiveDirectoryDeviceId", &guid_text(a.entra_id))
+    .s("azureAdDeviceId", &guid_text(a.entra_id))
+    .s("managedDeviceId", &guid_text(a.managed_id))
+    .s("displayName", "");
     j.done()
 }
 
