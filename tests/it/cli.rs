@@ -1,0 +1,117 @@
+//! The binary: exit codes, outputs, and determinism.
+
+use crate::common::{bin, data};
+
+#[test]
+fn analyze_writes_the_three_files_and_skips_non_exports_in_folders() {
+    let out = tempfile::tempdir().unwrap();
+    let st = bin()
+        .arg("analyze")
+        .arg(data(""))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        st.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    for f in ["devices.csv", "devices.parquet", "summary.json"] {
+        assert!(out.path().join(f).is_file(), "{f}");
+    }
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
+            .unwrap();
+    for i in s["inputs"].as_array().unwrap() {
+        let skipped: u64 = i["rows_skipped"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            i["rows_read"].as_u64().unwrap(),
+            i["rows_used"].as_u64().unwrap() + i["rows_rejected"].as_u64().unwrap() + skipped
+        );
+        assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
+    }
+    let rejected = &s["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with("intune-admin.csv"))
+        .unwrap()["rejected"];
+    assert_eq!(rejected[0]["line"], 7);
+    assert!(s["warnings"].as_array().unwrap().iter().any(|w| w["file"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("not-an-export.csv")));
+    let leftovers: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".fleetstate-tmp")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary folder left behind");
+}
+
+#[test]
+fn explicit_non_export_exits_2_naming_file_and_headers() {
+    let out = tempfile::tempdir().unwrap();
+    let st = bin()
+        .arg("analyze")
+        .arg(data("not-an-export.csv"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&st.stderr);
+    assert!(
+        err.contains("not-an-export.csv")
+            && err.contains("Device ID")
+            && err.contains("ResourceID"),
+        "{err}"
+    );
+    assert!(!out.path().join("summary.json").exists());
+}
+
+#[test]
+fn inspect_reports_rejections_with_lines() {
+    let st = bin()
+        .arg("inspect")
+        .arg(data("intune-admin.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&st.stdout);
+    assert!(out.contains("form:      intune-csv"), "{out}");
+    assert!(out.contains("line 7: expected 19 fields, found 4"), "{out}");
+}
+
+#[test]
+fn same_inputs_give_byte_identical_outputs() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for d in [&a, &b] {
+        let st = bin()
+            .arg("analyze")
+            .arg(data(""))
+            .arg("--out")
+            .arg(d.path())
+            .output()
+            .unwrap();
+        assert!(st.status.success());
+    }
+    for f in ["devices.csv", "devices.parquet", "summary.json"] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
