@@ -13,4 +13,5 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod resolve;
+pub mod sample;
 pub mod scope;

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod inspect;
+mod sample;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -24,6 +25,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Show what a file was recognised as, its rows, and its rejected rows
     Inspect(inspect::InspectArgs),
+    /// Write a deterministic synthetic fleet in every export form, with expected.csv
+    Sample(sample::SampleArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,5 +107,6 @@ pub fn run() -> Result<u8> {
     match cli.command {
         Command::Analyze(a) => analyze::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Sample(a) => sample::run(a),
     }
 }
