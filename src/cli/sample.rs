@@ -18,8 +18,20 @@ pub struct SampleArgs {
 }
 
 pub fn run(args: SampleArgs) -> Result<u8> {
-    let report = write_sample(&SampleOptions { devices: args.devices, seed: args.seed }, &args.out)
-        .with_context(|| format!("writing the sample into {}", args.out.display()))?;
-    writeln!(std::io::stderr(), "wrote a fleet of {} devices ({} files) into {}", report.devices, report.files.len(), args.out.display())?;
+    let report = write_sample(
+        &SampleOptions {
+            devices: args.devices,
+            seed: args.seed,
+        },
+        &args.out,
+    )
+    .with_context(|| format!("writing the sample into {}", args.out.display()))?;
+    writeln!(
+        std::io::stderr(),
+        "wrote a fleet of {} devices ({} files) into {}",
+        report.devices,
+        report.files.len(),
+        args.out.display()
+    )?;
     Ok(0)
 }
