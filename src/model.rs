@@ -125,9 +125,14 @@ impl Workload {
         Workload::ALL
             .iter()
             .copied()
-            .filter(|w| w.masks().iter().any(|&m| bits & m == m))
+            .filter(|w| w.masks().iter().any(|&m| has_bits(bits, m)))
             .collect()
     }
+}
+
+/// `value & mask == mask`: multi-bit masks (4128, 8193) need every bit.
+fn has_bits(value: u64, mask: u64) -> bool {
+    value & mask == mask
 }
 
 value_enum!(

@@ -12,6 +12,7 @@ fn g(n: u32) -> String {
 }
 
 /// An Intune CSV row.
+#[allow(clippy::too_many_arguments)]
 fn i(
     id: u32,
     entra: Option<u32>,
@@ -87,8 +88,8 @@ fn join_type_from_entra_trust_and_fallbacks() {
     .concat();
     let cm = [
         CH.to_string(),
-        format!("1,H,1,0,Microsoft Windows NT Workstation 10.0,10.0.19045,,SH,2026-11-19 00:00:00,0,0,1,1,,\n"),
-        format!("2,J,1,0,Microsoft Windows NT Workstation 10.0,10.0.19045,,SJ,2026-11-19 00:00:00,0,0,0,1,,\n"),
+        "1,H,1,0,Microsoft Windows NT Workstation 10.0,10.0.19045,,SH,2026-11-19 00:00:00,0,0,1,1,,\n".to_string(),
+        "2,J,1,0,Microsoft Windows NT Workstation 10.0,10.0.19045,,SJ,2026-11-19 00:00:00,0,0,0,1,,\n".to_string(),
     ]
     .concat();
     let (_d, a) = run_files(&[

@@ -206,7 +206,7 @@ fn json_pages_concatenated_and_truncated() {
     assert_eq!(i.form, Form::IntuneGraphJson);
     assert_eq!(i.rows_rejected(), 1, "the cut page");
     assert_eq!(i.diag.rejects[0].line, 3);
-    let a = crate::common::run(&[p.clone()]);
+    let a = crate::common::run(std::slice::from_ref(&p));
     assert_eq!(a.devices.len(), 3, "b twice is one record");
     assert_eq!(a.inputs[0].skipped.get(&SkipReason::Duplicate), Some(&1));
     let i = &a.inputs[0];
