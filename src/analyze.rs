@@ -8,6 +8,7 @@ use crate::ingest::{self, IngestError, Input, ReadOptions};
 use crate::model::Source;
 use crate::policy::Policy;
 use crate::resolve::{self, Resolved};
+use crate::rules;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ pub struct AnalyzeOptions {
     pub inputs: Vec<InputSpec>,
     pub read: ReadOptions,
     pub policy: Policy,
+    pub selection: rules::Selection,
 }
 
 /// Everything an analysis found.
@@ -33,6 +35,12 @@ pub struct Analysis {
     pub devices: Vec<Classified>,
     pub as_of: Option<Micros>,
     pub policy: Policy,
+    /// The rule pass: findings (suppressed ones included) and expired exemptions.
+    pub outcome: rules::Outcome,
+    /// Per device (same order as `devices`): unsuppressed codes and the highest severity.
+    pub device_findings: Vec<(Vec<&'static str>, Option<rules::Severity>)>,
+    /// Codes of the rules that ran.
+    pub rules_evaluated: Vec<&'static str>,
     /// Run-level warnings (skipped files, missing activity, link conflicts).
     pub run_warnings: Vec<Warning>,
 }
@@ -63,6 +71,8 @@ pub enum AnalyzeError {
     },
     #[error("no input files: give export files or folders that hold them")]
     NoInputs,
+    #[error("evaluating the rules: {0}")]
+    Rules(String),
 }
 
 /// The files to read: explicit files as given, folders' files (not descending) by name.
@@ -168,12 +178,29 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
             "no device has an activity time and no --as-of was given: as_of is null and staleness is not evaluated",
         ));
     }
+    let outcome = rules::evaluate(&resolved, &devices, as_of, &opts.policy, &opts.selection)
+        .map_err(|e| AnalyzeError::Rules(e.to_string()))?;
+    for e in &outcome.expired_exemptions {
+        run_warnings.push(Warning::global(format!(
+            "the exemption of {:?} ({}) expired on {} and no longer suppresses",
+            e.device,
+            e.reason,
+            e.expires.as_deref().unwrap_or("")
+        )));
+    }
+    let device_findings = outcome.per_device(devices.len());
     Ok(Analysis {
         inputs,
         resolved,
         devices,
         as_of,
         policy: opts.policy.clone(),
+        outcome,
+        device_findings,
+        rules_evaluated: rules::effective(&opts.policy, &opts.selection)
+            .iter()
+            .map(|(r, _)| r.code)
+            .collect(),
         run_warnings,
     })
 }

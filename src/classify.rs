@@ -94,21 +94,29 @@ pub fn as_of(resolved: &Resolved, given: Option<Micros>) -> Option<Micros> {
     })
 }
 
-pub fn join_type(v: &View<'_>, fleet: &Fleet) -> JoinType {
+pub fn join_type(v: &View<'_>, fleet: &Fleet) -> (JoinType, &'static str) {
     if v.device.is_placeholder {
-        return JoinType::None;
+        return (
+            JoinType::None,
+            "an Autopilot placeholder object (imported, not deployed)",
+        );
     }
     if let Some(e) = v.entra {
         match e.trust {
-            Some(Trust::AzureAd) => return JoinType::EntraJoined,
-            Some(Trust::ServerAd) if e.registered.is_none() => return JoinType::HybridPending,
-            Some(Trust::ServerAd) => return JoinType::HybridJoined,
-            Some(Trust::Workplace) => return JoinType::Registered,
+            Some(Trust::AzureAd) => return (JoinType::EntraJoined, "Entra trustType AzureAd"),
+            Some(Trust::ServerAd) if e.registered.is_none() => {
+                return (
+                    JoinType::HybridPending,
+                    "Entra trustType ServerAd without a registration time",
+                )
+            }
+            Some(Trust::ServerAd) => return (JoinType::HybridJoined, "Entra trustType ServerAd"),
+            Some(Trust::Workplace) => return (JoinType::Registered, "Entra trustType Workplace"),
             None => {}
         }
     }
     if let Some(j) = v.intune.and_then(|i| i.join_type) {
-        return j;
+        return (j, "no Entra trust type: the Intune JoinType");
     }
     if matches!(
         v.intune.and_then(|i| i.enrollment_type),
@@ -118,14 +126,17 @@ pub fn join_type(v: &View<'_>, fleet: &Fleet) -> JoinType {
                 | EnrollmentType::WindowsBulkAzureDomainJoin
         )
     ) {
-        return JoinType::EntraJoined;
+        return (
+            JoinType::EntraJoined,
+            "no Entra trust type or Intune JoinType: an Entra join enrollment type",
+        );
     }
     if let Some(c) = v.configmgr {
         if c.hybrid_joined == Some(true) {
-            return JoinType::HybridJoined;
+            return (JoinType::HybridJoined, "ConfigMgr HybridAADJoined = 1");
         }
         if c.aad_joined == Some(true) {
-            return JoinType::EntraJoined;
+            return (JoinType::EntraJoined, "ConfigMgr AADJoined = 1");
         }
     }
     let d = v.device;
@@ -140,11 +151,17 @@ pub fn join_type(v: &View<'_>, fleet: &Fleet) -> JoinType {
             .iter()
             .any(|&i| fleet.autopilot[i].entra_device_id.is_some());
     if carries {
-        JoinType::Unknown
+        (
+            JoinType::Unknown,
+            "a record carries an Entra device id, but no export says how it is joined",
+        )
     } else {
-        JoinType::None
+        (JoinType::None, "no Entra registration anywhere")
     }
 }
+
+/// Which branch of model.md decided each column, for `explain`.
+pub type Reasons = [(&'static str, &'static str); 7];
 
 pub fn classify_device(
     d: &Device,
@@ -152,59 +169,106 @@ pub fn classify_device(
     opts: &ClassifyOptions,
     as_of: Option<Micros>,
 ) -> Classified {
+    classify_explained(d, fleet, opts, as_of).0
+}
+
+/// Classifies one device and says which branch decided each column.
+pub fn classify_explained(
+    d: &Device,
+    fleet: &Fleet,
+    opts: &ClassifyOptions,
+    as_of: Option<Micros>,
+) -> (Classified, Reasons) {
     let v = View::new(d, fleet);
     let agent = v.intune.and_then(|i| i.agent.as_ref());
     let intune_mdm = agent.is_some_and(Agent::is_mdm);
     let cm_client =
         v.configmgr.is_some_and(|c| c.client) || agent.is_some_and(Agent::has_configmgr_client);
     let tenant_attached = agent == Some(&Agent::ConfigMgr);
-    let management = if v.configmgr.is_some_and(ConfigMgrRecord::co_managed)
-        || agent == Some(&Agent::CoManaged)
-        || (cm_client && intune_mdm)
-    {
-        Management::CoManaged
+    let cm_co = v.configmgr.is_some_and(ConfigMgrRecord::co_managed);
+    let (management, management_why) = if cm_co {
+        (
+            Management::CoManaged,
+            "ConfigMgr MDMEnrolled = 1 and ComgmtPolicyPresent = 1",
+        )
+    } else if agent == Some(&Agent::CoManaged) {
+        (
+            Management::CoManaged,
+            "Intune management agent is co-managed",
+        )
+    } else if cm_client && intune_mdm {
+        (
+            Management::CoManaged,
+            "a ConfigMgr client and Intune MDM on one device",
+        )
     } else if intune_mdm {
-        Management::Intune
+        (Management::Intune, "Intune MDM agent")
     } else if cm_client {
-        Management::ConfigMgr
+        (
+            Management::ConfigMgr,
+            "a ConfigMgr client (Client0 = 1, or Intune Managed by ConfigMgr)",
+        )
     } else if agent == Some(&Agent::Mde) {
-        Management::Mde
+        (
+            Management::Mde,
+            "Intune Managed by MDE (Defender security settings management)",
+        )
     } else if v.entra.is_some_and(EntraRecord::managed_by_other_mdm) {
-        Management::OtherMdm
+        (
+            Management::OtherMdm,
+            "Entra isManaged with an MDM that is not Intune",
+        )
     } else {
-        Management::None
+        (Management::None, "no management agent in any source")
     };
     let workloads = match (management, v.configmgr.and_then(|c| c.workloads)) {
         (Management::CoManaged, Some(bits)) => Workload::from_bits(bits),
         _ => Vec::new(),
     };
-    let join = join_type(&v, fleet);
-    let autopilot_registered = !d.autopilot.is_empty()
-        || v.entra.is_some_and(|e| e.ztdid.is_some())
-        || d.placeholder.is_some();
-
-    let (ownership, ownership_source) = if let Some(o) = v.intune.and_then(|i| i.ownership) {
-        (o, OwnershipSource::Intune)
-    } else if let Some(o) = v.entra.and_then(|e| e.ownership) {
-        (o, OwnershipSource::Entra)
-    } else if autopilot_registered
-        || cm_client
-        || matches!(
-            join,
-            JoinType::EntraJoined | JoinType::HybridJoined | JoinType::HybridPending
-        )
-    {
-        (Ownership::Corporate, OwnershipSource::Inferred)
-    } else if join == JoinType::Registered {
-        (Ownership::Personal, OwnershipSource::Inferred)
+    let (join, join_why) = join_type(&v, fleet);
+    let (autopilot_registered, autopilot_why) = if !d.autopilot.is_empty() {
+        (true, "an Autopilot record is linked")
+    } else if v.entra.is_some_and(|e| e.ztdid.is_some()) || d.placeholder.is_some() {
+        (true, "the Entra object carries [ZTDID]")
     } else {
-        (Ownership::Unknown, OwnershipSource::Inferred)
+        (false, "no Autopilot record, no [ZTDID]")
     };
 
-    let enrollment_method = if intune_mdm {
+    let (ownership, ownership_source, ownership_why) =
+        if let Some(o) = v.intune.and_then(|i| i.ownership) {
+            (o, OwnershipSource::Intune, "Intune ownership")
+        } else if let Some(o) = v.entra.and_then(|e| e.ownership) {
+            (o, OwnershipSource::Entra, "Entra deviceOwnership")
+        } else if autopilot_registered
+            || cm_client
+            || matches!(
+                join,
+                JoinType::EntraJoined | JoinType::HybridJoined | JoinType::HybridPending
+            )
+        {
+            (
+                Ownership::Corporate,
+                OwnershipSource::Inferred,
+                "inferred: Autopilot-registered, joined or a ConfigMgr client",
+            )
+        } else if join == JoinType::Registered {
+            (
+                Ownership::Personal,
+                OwnershipSource::Inferred,
+                "inferred: registered",
+            )
+        } else {
+            (
+                Ownership::Unknown,
+                OwnershipSource::Inferred,
+                "no source says, nothing to infer from",
+            )
+        };
+
+    let (enrollment_method, enrollment_why) = if intune_mdm {
         enrollment_method(&v, join, management, autopilot_registered)
     } else {
-        EnrollmentMethod::None
+        (EnrollmentMethod::None, "no Intune MDM")
     };
 
     let no_entra_reg = v.intune.is_some_and(|i| i.entra_device_id.is_none());
@@ -212,24 +276,44 @@ pub fn classify_device(
         && d.intune.is_empty()
         && d.configmgr.is_empty()
         && !d.autopilot.is_empty();
-    let state = match (management, join) {
-        (Management::CoManaged, _) => State::CoManaged,
-        (_, JoinType::HybridPending) => State::HybridPending,
-        (_, JoinType::HybridJoined) => State::HybridJoined,
-        (_, JoinType::EntraJoined) => State::EntraJoined,
-        (_, JoinType::Registered) => State::Registered,
-        (_, JoinType::None) if intune_mdm && no_entra_reg => State::MdmOnly,
-        (_, JoinType::None) if cm_client => State::ConfigMgrOnly,
-        _ if only_autopilot || d.is_placeholder => State::AutopilotOnly,
-        (_, JoinType::Unknown) => State::Unknown,
-        _ => State::Unmanaged,
+    let (state, state_why) = match (management, join) {
+        (Management::CoManaged, _) => (State::CoManaged, "management co_managed"),
+        (_, JoinType::HybridPending) => (State::HybridPending, "join_type hybrid_pending"),
+        (_, JoinType::HybridJoined) => (State::HybridJoined, "join_type hybrid_joined"),
+        (_, JoinType::EntraJoined) => (State::EntraJoined, "join_type entra_joined"),
+        (_, JoinType::Registered) => (State::Registered, "join_type registered"),
+        (_, JoinType::None) if intune_mdm && no_entra_reg => {
+            (State::MdmOnly, "Intune MDM without Entra registration")
+        }
+        (_, JoinType::None) if cm_client => {
+            (State::ConfigMgrOnly, "a ConfigMgr client, not in Entra")
+        }
+        _ if d.is_placeholder => (State::AutopilotOnly, "an unfolded Autopilot placeholder"),
+        _ if only_autopilot => (State::AutopilotOnly, "Autopilot is the only source"),
+        (_, JoinType::Unknown) => (State::Unknown, "join_type unknown: supply the Entra export"),
+        _ => (State::Unmanaged, "none of the above"),
     };
 
     let last_seen = last_seen(d, fleet);
-    let stale = match (last_seen, as_of) {
-        (Some(seen), Some(asof)) => seen < asof - opts.stale_days.max(21) as i64 * 86_400_000_000,
-        _ => false,
+    let (stale, stale_why) = match (last_seen, as_of) {
+        (Some(seen), Some(asof))
+            if seen < asof - opts.stale_days.max(21) as i64 * 86_400_000_000 =>
+        {
+            (true, "last_seen older than as_of minus stale_days")
+        }
+        (Some(_), Some(_)) => (false, "last_seen within stale_days of as_of"),
+        (None, _) => (false, "no activity time: never stale"),
+        (_, None) => (false, "as_of is null: not evaluated"),
     };
+    let reasons: Reasons = [
+        ("state", state_why),
+        ("join_type", join_why),
+        ("management", management_why),
+        ("ownership", ownership_why),
+        ("enrollment_method", enrollment_why),
+        ("autopilot_registered", autopilot_why),
+        ("stale", stale_why),
+    ];
 
     let first = |vals: [Option<&String>; 4]| vals.into_iter().flatten().next().cloned();
     let device_name = first([
@@ -302,7 +386,7 @@ pub fn classify_device(
         sources.push(Source::Autopilot);
     }
 
-    Classified {
+    let classified = Classified {
         device_key: d.key.clone(),
         device_name,
         state,
@@ -329,7 +413,8 @@ pub fn classify_device(
         autopilot_object_id: d.placeholder.and_then(|p| fleet.entra[p].object_id.clone()),
         intune_mdm,
         configmgr_client: cm_client,
-    }
+    };
+    (classified, reasons)
 }
 
 fn enrollment_method(
@@ -337,47 +422,92 @@ fn enrollment_method(
     join: JoinType,
     management: Management,
     autopilot_registered: bool,
-) -> EnrollmentMethod {
+) -> (EnrollmentMethod, &'static str) {
     use EnrollmentType as E;
     let et = v.intune.and_then(|i| i.enrollment_type);
     let joined = matches!(join, JoinType::EntraJoined | JoinType::HybridJoined);
     match et {
         Some(E::WindowsBulkUserless | E::WindowsBulkAzureDomainJoin) => {
-            return EnrollmentMethod::Bulk
+            return (EnrollmentMethod::Bulk, "a bulk enrollment type")
         }
-        Some(E::DeviceEnrollmentManager) => return EnrollmentMethod::Dem,
+        Some(E::DeviceEnrollmentManager) => {
+            return (
+                EnrollmentMethod::Dem,
+                "enrollment type deviceEnrollmentManager",
+            )
+        }
         _ => {}
     }
-    if v.intune.and_then(|i| i.autopilot_enrolled) == Some(true)
-        || (autopilot_registered
-            && joined
-            && matches!(
-                et,
-                None | Some(E::WindowsAzureAdJoin | E::WindowsAzureAdJoinUsingDeviceAuth)
-            ))
-    {
-        return EnrollmentMethod::Autopilot;
+    if v.intune.and_then(|i| i.autopilot_enrolled) == Some(true) {
+        return (
+            EnrollmentMethod::Autopilot,
+            "Intune autopilotEnrolled = true",
+        );
     }
-    if et == Some(E::WindowsCoManagement) || (management == Management::CoManaged && et.is_none()) {
-        return EnrollmentMethod::CoManagement;
+    if autopilot_registered
+        && joined
+        && matches!(
+            et,
+            None | Some(E::WindowsAzureAdJoin | E::WindowsAzureAdJoinUsingDeviceAuth)
+        )
+    {
+        return (
+            EnrollmentMethod::Autopilot,
+            "Autopilot-registered, joined, Entra join or no enrollment type",
+        );
+    }
+    if et == Some(E::WindowsCoManagement) {
+        return (
+            EnrollmentMethod::CoManagement,
+            "enrollment type windowsCoManagement",
+        );
+    }
+    if management == Management::CoManaged && et.is_none() {
+        return (
+            EnrollmentMethod::CoManagement,
+            "co-managed without an enrollment type",
+        );
     }
     match (et, join) {
         (Some(E::WindowsAutoEnrollment), JoinType::HybridJoined | JoinType::HybridPending) => {
-            return EnrollmentMethod::Gpo
+            return (
+                EnrollmentMethod::Gpo,
+                "windowsAutoEnrollment on a hybrid device (Group Policy)",
+            )
         }
-        (Some(E::WindowsAzureAdJoin | E::WindowsAzureAdJoinUsingDeviceAuth), _)
-        | (Some(E::WindowsAutoEnrollment), JoinType::EntraJoined) => {
-            return EnrollmentMethod::EntraJoin
+        (Some(E::WindowsAzureAdJoin | E::WindowsAzureAdJoinUsingDeviceAuth), _) => {
+            return (EnrollmentMethod::EntraJoin, "an Entra join enrollment type")
         }
-        (Some(E::UserEnrollment), _) | (Some(E::WindowsAutoEnrollment), JoinType::Registered) => {
-            return EnrollmentMethod::UserEnrollment
+        (Some(E::WindowsAutoEnrollment), JoinType::EntraJoined) => {
+            return (
+                EnrollmentMethod::EntraJoin,
+                "windowsAutoEnrollment on an Entra joined device",
+            )
+        }
+        (Some(E::UserEnrollment), _) => {
+            return (
+                EnrollmentMethod::UserEnrollment,
+                "enrollment type userEnrollment",
+            )
+        }
+        (Some(E::WindowsAutoEnrollment), JoinType::Registered) => {
+            return (
+                EnrollmentMethod::UserEnrollment,
+                "windowsAutoEnrollment on a registered device",
+            )
         }
         _ => {}
     }
     if v.intune.is_some_and(|i| i.entra_device_id.is_none()) && v.entra.is_none() {
-        return EnrollmentMethod::MdmOnly;
+        return (
+            EnrollmentMethod::MdmOnly,
+            "no Entra registration on the Intune record, no Entra object",
+        );
     }
-    EnrollmentMethod::Unknown
+    (
+        EnrollmentMethod::Unknown,
+        "no rule decides (no enrollment type in the export?)",
+    )
 }
 
 /// Classifies every device, in parallel, in `device_key` order.

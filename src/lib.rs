@@ -8,10 +8,12 @@
 pub mod analyze;
 pub mod classify;
 pub mod diag;
+pub mod explain;
 pub mod ingest;
 pub mod model;
 pub mod policy;
 pub mod report;
 pub mod resolve;
+pub mod rules;
 pub mod sample;
 pub mod scope;

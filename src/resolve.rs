@@ -26,6 +26,19 @@ pub struct Fleet {
     pub entra_has_device_id: bool,
     /// The input file names, by `file` index of the records.
     pub files: Vec<String>,
+    /// Per file: field name -> the column as spelled in that file (for evidence).
+    pub columns: Vec<std::collections::BTreeMap<&'static str, String>>,
+}
+
+impl Fleet {
+    /// The column of `field` as spelled in file `file`, else `default`.
+    pub fn column(&self, file: u16, field: &str, default: &'static str) -> String {
+        self.columns
+            .get(file as usize)
+            .and_then(|c| c.get(field))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    }
 }
 
 /// How a record came to belong to its device (for `explain`).
@@ -180,6 +193,7 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
     for (fi, input) in inputs.iter_mut().enumerate() {
         fleet.given.insert(input.source);
         fleet.files.push(input.display_path());
+        fleet.columns.push(input.columns.clone());
         let records = std::mem::replace(&mut input.records, Records::Intune(Vec::new()));
         match records {
             Records::Intune(v) => fleet.intune.extend(v.into_iter().map(|mut r| {

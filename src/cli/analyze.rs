@@ -2,8 +2,8 @@ use super::ReadArgs;
 use anyhow::{Context, Result};
 use clap::Args;
 use fleetstate::analyze::{self, AnalyzeOptions};
-use fleetstate::policy::Policy;
 use fleetstate::report::{self, WriteOptions};
+use fleetstate::rules::Severity;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -12,25 +12,21 @@ pub struct AnalyzeArgs {
     /// Export files, or folders of them (not descended into)
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// Folder to write devices.csv, devices.parquet and summary.json into
+    /// Folder to write devices.csv, devices.parquet, findings.csv and summary.json into
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Write CSV cells as they are, without neutralising spreadsheet formulas
     #[arg(long)]
     raw_csv: bool,
+    /// Exit 1 when an unsuppressed finding of this severity or higher exists
+    #[arg(long, value_name = "SEVERITY", value_parser = ["error", "warning", "info"])]
+    fail_on: Option<String>,
     #[command(flatten)]
     read: ReadArgs,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<u8> {
-    let opts = AnalyzeOptions {
-        inputs: args.read.specs(&args.inputs),
-        read: args.read.read_options(),
-        policy: Policy::default(),
-    };
-    if opts.inputs.is_empty() {
-        anyhow::bail!("no INPUT given: name export files or folders, e.g. `fleetstate analyze sample-data --out report`");
-    }
+    let opts: AnalyzeOptions = args.read.analyze_options(&args.inputs)?;
     let analysis = analyze::analyze(&opts)?;
     report::write_all(
         &analysis,
@@ -41,7 +37,11 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     )
     .with_context(|| format!("writing the report into {}", args.out.display()))?;
     print_summary(&analysis, &args.out)?;
-    Ok(0)
+    let threshold = args.fail_on.as_deref().and_then(Severity::parse);
+    match (threshold, analysis.outcome.highest_unsuppressed()) {
+        (Some(t), Some(h)) if h >= t => Ok(1),
+        _ => Ok(0),
+    }
 }
 
 fn print_summary(a: &analyze::Analysis, out: &std::path::Path) -> Result<()> {
@@ -64,6 +64,21 @@ fn print_summary(a: &analyze::Analysis, out: &std::path::Path) -> Result<()> {
             writeln!(err, "  {:<16} {n:>9}", s.as_str())?;
         }
     }
+    let f = &a.outcome.findings;
+    let open = f.iter().filter(|x| x.suppressed.is_none()).count();
+    let by = |s: Severity| {
+        f.iter()
+            .filter(|x| x.suppressed.is_none() && x.severity == s)
+            .count()
+    };
+    writeln!(
+        err,
+        "{open} findings ({} error, {} warning, {} info), {} suppressed",
+        by(Severity::Error),
+        by(Severity::Warning),
+        by(Severity::Info),
+        f.len() - open
+    )?;
     let warnings = a.warnings().len();
     if warnings > 0 {
         writeln!(err, "{warnings} warnings: see summary.json")?;

@@ -1,7 +1,9 @@
 //! Command-line definitions. Raw flags become validated library options here, once.
 
 mod analyze;
+mod explain;
 mod inspect;
+mod rules;
 mod sample;
 
 use anyhow::Result;
@@ -27,6 +29,17 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Write a deterministic synthetic fleet in every export form, with expected.csv
     Sample(sample::SampleArgs),
+    /// Explain one device: its linked records, each classification, each finding
+    Explain(explain::ExplainArgs),
+    /// List the rule catalogue
+    Rules(rules::RulesArgs),
+    /// Show one rule's documentation, e.g. `fleetstate rule FLT005`
+    Rule(rules::RuleArgs),
+    /// Policy file tools
+    Policy {
+        #[command(subcommand)]
+        command: rules::PolicyCommand,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -38,6 +51,15 @@ enum DateOrderArg {
 /// Flags common to every command that reads raw exports.
 #[derive(Args, Clone)]
 pub struct ReadArgs {
+    /// Policy file (TOML; `fleetstate policy init` writes the commented default)
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Run only these rules: codes or prefixes, comma-separated (FLT0, FLT101)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    select: Vec<String>,
+    /// Do not run these rules: codes or prefixes, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    ignore: Vec<String>,
     /// Treat the data as of the end of this UTC day (YYYY-MM-DD) instead of the latest activity
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<chrono::NaiveDate>,
@@ -78,6 +100,42 @@ impl ReadArgs {
         }
     }
 
+    /// The policy file, validated, or the defaults.
+    pub fn policy(&self) -> Result<fleetstate::policy::Policy> {
+        Ok(match &self.policy {
+            Some(p) => fleetstate::policy::Policy::load(p)?,
+            None => fleetstate::policy::Policy::default(),
+        })
+    }
+
+    pub fn selection(&self) -> Result<fleetstate::rules::Selection> {
+        fleetstate::rules::validate_patterns(&self.select)
+            .map_err(|e| anyhow::anyhow!("--select: {e}"))?;
+        fleetstate::rules::validate_patterns(&self.ignore)
+            .map_err(|e| anyhow::anyhow!("--ignore: {e}"))?;
+        Ok(fleetstate::rules::Selection {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+        })
+    }
+
+    /// Everything `analyze` needs but the output folder.
+    pub fn analyze_options(
+        &self,
+        inputs: &[PathBuf],
+    ) -> Result<fleetstate::analyze::AnalyzeOptions> {
+        let opts = fleetstate::analyze::AnalyzeOptions {
+            inputs: self.specs(inputs),
+            read: self.read_options(),
+            policy: self.policy()?,
+            selection: self.selection()?,
+        };
+        if opts.inputs.is_empty() {
+            anyhow::bail!("no INPUT given: name export files or folders, e.g. `fleetstate analyze sample-data --out report`");
+        }
+        Ok(opts)
+    }
+
     /// The positional inputs plus the forced ones.
     pub fn specs(&self, inputs: &[PathBuf]) -> Vec<InputSpec> {
         let mut out: Vec<InputSpec> = inputs
@@ -108,5 +166,9 @@ pub fn run() -> Result<u8> {
         Command::Analyze(a) => analyze::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Sample(a) => sample::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Rules(a) => rules::list(a),
+        Command::Rule(a) => rules::show(a),
+        Command::Policy { command } => rules::policy(command),
     }
 }

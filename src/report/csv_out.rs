@@ -2,6 +2,7 @@
 
 use crate::classify::Classified;
 use crate::ingest::value::format_ts;
+use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
@@ -51,8 +52,11 @@ fn b(v: bool) -> &'static str {
     }
 }
 
+/// A device's unsuppressed rule codes and highest severity.
+pub type DeviceFindings = (Vec<&'static str>, Option<Severity>);
+
 /// The text cells of one device row, in [`DEVICE_COLUMNS`] order.
-pub fn device_cells(d: &Classified) -> Vec<Cow<'_, str>> {
+pub fn device_cells<'a>(d: &'a Classified, f: &DeviceFindings) -> Vec<Cow<'a, str>> {
     fn o(v: &Option<String>) -> Cow<'_, str> {
         Cow::Borrowed(v.as_deref().unwrap_or(""))
     }
@@ -84,9 +88,8 @@ pub fn device_cells(d: &Classified) -> Vec<Cow<'_, str>> {
                 .collect::<Vec<_>>()
                 .join("+"),
         ),
-        // Findings come from the rule engine; a device without findings has none.
-        Cow::Borrowed(""),
-        Cow::Borrowed(""),
+        Cow::Owned(f.0.join(";")),
+        Cow::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
         Cow::Borrowed(b(d.tenant_attached)),
         Cow::Owned(
             d.workloads
@@ -99,22 +102,88 @@ pub fn device_cells(d: &Classified) -> Vec<Cow<'_, str>> {
     ]
 }
 
-pub fn write_devices(devices: &[Classified], path: &Path, raw: bool) -> io::Result<()> {
+fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
     let file = std::fs::File::create(path)?;
-    let mut w = csv::WriterBuilder::new()
+    Ok(csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(io::BufWriter::with_capacity(1 << 20, file));
-    w.write_record(DEVICE_COLUMNS)?;
-    for d in devices {
-        let cells = device_cells(d);
-        if raw {
-            w.write_record(cells.iter().map(|c| c.as_bytes()))?;
-        } else {
-            w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
-        }
-    }
+        .from_writer(io::BufWriter::with_capacity(1 << 20, file)))
+}
+
+fn finish(w: csv::Writer<io::BufWriter<std::fs::File>>) -> io::Result<()> {
     let mut inner = w.into_inner().map_err(|e| e.into_error())?;
     inner.flush()
+}
+
+fn write_row<I, S>(
+    w: &mut csv::Writer<io::BufWriter<std::fs::File>>,
+    cells: I,
+    raw: bool,
+) -> io::Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    if raw {
+        w.write_record(cells.into_iter().map(|c| c.as_ref().as_bytes().to_vec()))?;
+    } else {
+        w.write_record(
+            cells
+                .into_iter()
+                .map(|c| neutralise(c.as_ref()).into_owned()),
+        )?;
+    }
+    Ok(())
+}
+
+pub const FINDING_COLUMNS: &[&str] = &[
+    "rule",
+    "name",
+    "severity",
+    "device_key",
+    "device_name",
+    "evidence",
+    "suppressed",
+    "suppressed_reason",
+];
+
+/// `findings.csv`: one row per finding (suppressed ones included), sorted by rule, device.
+pub fn write_findings(
+    findings: &[Finding],
+    devices: &[Classified],
+    path: &Path,
+    raw: bool,
+) -> io::Result<()> {
+    let mut w = writer(path)?;
+    w.write_record(FINDING_COLUMNS)?;
+    for f in findings {
+        let d = &devices[f.device];
+        let cells = [
+            f.rule.code,
+            f.rule.name,
+            f.severity.as_str(),
+            d.device_key.as_str(),
+            d.device_name.as_deref().unwrap_or(""),
+            f.evidence.as_str(),
+            b(f.suppressed.is_some()),
+            f.suppressed.as_deref().unwrap_or(""),
+        ];
+        write_row(&mut w, cells, raw)?;
+    }
+    finish(w)
+}
+
+pub fn write_devices(
+    devices: &[Classified],
+    findings: &[DeviceFindings],
+    path: &Path,
+    raw: bool,
+) -> io::Result<()> {
+    let mut w = writer(path)?;
+    w.write_record(DEVICE_COLUMNS)?;
+    for (d, f) in devices.iter().zip(findings) {
+        write_row(&mut w, device_cells(d, f), raw)?;
+    }
+    finish(w)
 }
 
 #[cfg(test)]

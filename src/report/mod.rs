@@ -1,4 +1,5 @@
-//! Writing what an analysis found: `devices.csv`, `devices.parquet` and `summary.json`,
+//! Writing what an analysis found: `devices.csv`, `devices.parquet`, `findings.csv` and
+//! `summary.json`,
 //! into a temporary folder first and renamed into place only when every file is complete.
 
 pub mod atomic;
@@ -19,18 +20,26 @@ pub struct WriteOptions {
 /// Writes the full output set of `analyze` into `dir`, atomically.
 pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::io::Result<()> {
     let staging = atomic::Staging::new(dir)?;
-    let (a, b) = rayon::join(
+    let (devices, findings) = (&analysis.devices, &analysis.device_findings);
+    let raw = opts.raw_csv;
+    let ((a, b), c) = rayon::join(
         || {
-            csv_out::write_devices(
-                &analysis.devices,
-                &staging.path("devices.csv"),
-                opts.raw_csv,
+            rayon::join(
+                || csv_out::write_devices(devices, findings, &staging.path("devices.csv"), raw),
+                || parquet::write_devices(devices, findings, &staging.path("devices.parquet")),
             )
         },
-        || parquet::write_devices(&analysis.devices, &staging.path("devices.parquet")),
+        || {
+            let path = staging.path("findings.csv");
+            csv_out::write_findings(&analysis.outcome.findings, devices, &path, raw)
+        },
     );
     a?;
     b?;
+    c?;
     summary::write(analysis, &staging.path("summary.json"))?;
-    staging.commit(&["devices.csv", "devices.parquet"], "summary.json")
+    staging.commit(
+        &["devices.csv", "devices.parquet", "findings.csv"],
+        "summary.json",
+    )
 }

@@ -1,7 +1,7 @@
 //! `devices.parquet`: the columns of `devices.csv` with their types (booleans, a UTC
 //! timestamp), raw values (no formula neutralising).
 
-use super::csv_out::{device_cells, DEVICE_COLUMNS};
+use super::csv_out::{device_cells, DeviceFindings, DEVICE_COLUMNS};
 use crate::classify::Classified;
 use polars::prelude::*;
 use std::io;
@@ -12,11 +12,14 @@ fn to_io(e: PolarsError) -> io::Error {
 }
 
 /// Builds the device frame (also the input of later stages that work on frames).
-pub fn device_frame(devices: &[Classified]) -> PolarsResult<DataFrame> {
+pub fn device_frame(
+    devices: &[Classified],
+    findings: &[DeviceFindings],
+) -> PolarsResult<DataFrame> {
     let n = devices.len();
     let mut text: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); DEVICE_COLUMNS.len()];
-    for d in devices {
-        for (i, c) in device_cells(d).into_iter().enumerate() {
+    for (d, f) in devices.iter().zip(findings) {
+        for (i, c) in device_cells(d, f).into_iter().enumerate() {
             text[i].push(if c.is_empty() {
                 None
             } else {
@@ -57,8 +60,12 @@ pub fn device_frame(devices: &[Classified]) -> PolarsResult<DataFrame> {
     DataFrame::new(n, columns)
 }
 
-pub fn write_devices(devices: &[Classified], path: &Path) -> io::Result<()> {
-    let mut df = device_frame(devices).map_err(to_io)?;
+pub fn write_devices(
+    devices: &[Classified],
+    findings: &[DeviceFindings],
+    path: &Path,
+) -> io::Result<()> {
+    let mut df = device_frame(devices, findings).map_err(to_io)?;
     let file = std::fs::File::create(path)?;
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Uncompressed)

@@ -24,7 +24,7 @@ pub struct Summary<'a> {
     pub counts: Counts,
     pub tenant_attached: usize,
     pub findings: Findings,
-    pub expired_exemptions: Vec<String>,
+    pub expired_exemptions: Vec<crate::policy::Exemption>,
     pub warnings: Vec<Warning>,
 }
 
@@ -58,10 +58,15 @@ pub struct Counts {
     pub workload: BTreeMap<&'static str, usize>,
 }
 
+/// Unsuppressed findings by rule and by severity; suppressed ones counted apart.
 #[derive(Serialize, Default)]
 pub struct Findings {
-    pub by_rule: BTreeMap<String, usize>,
+    pub total: usize,
+    pub by_rule: BTreeMap<&'static str, usize>,
     pub by_severity: BTreeMap<&'static str, usize>,
+    pub suppressed: usize,
+    /// The rules that ran (after the policy, --select and --ignore).
+    pub rules_evaluated: Vec<&'static str>,
 }
 
 fn zeroed<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> BTreeMap<&'static str, usize> {
@@ -137,16 +142,34 @@ pub fn build(a: &Analysis) -> Summary<'_> {
         inputs,
         counts,
         tenant_attached,
-        findings: Findings {
-            by_rule: BTreeMap::new(),
-            by_severity: ["error", "warning", "info"]
-                .into_iter()
-                .map(|s| (s, 0))
-                .collect(),
-        },
-        expired_exemptions: Vec::new(),
+        findings: findings(a),
+        expired_exemptions: a.outcome.expired_exemptions.clone(),
         warnings: a.warnings(),
     }
+}
+
+fn findings(a: &Analysis) -> Findings {
+    let mut f = Findings {
+        by_severity: ["error", "warning", "info"]
+            .into_iter()
+            .map(|s| (s, 0))
+            .collect(),
+        rules_evaluated: a.rules_evaluated.clone(),
+        ..Default::default()
+    };
+    for r in &a.rules_evaluated {
+        f.by_rule.insert(r, 0);
+    }
+    for x in &a.outcome.findings {
+        if x.suppressed.is_some() {
+            f.suppressed += 1;
+            continue;
+        }
+        f.total += 1;
+        *f.by_rule.entry(x.rule.code).or_default() += 1;
+        *f.by_severity.entry(x.severity.as_str()).or_default() += 1;
+    }
+    f
 }
 
 pub fn write(a: &Analysis, path: &Path) -> std::io::Result<()> {

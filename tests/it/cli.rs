@@ -119,20 +119,46 @@ fn same_inputs_give_byte_identical_outputs() {
 #[test]
 fn as_of_is_the_end_of_the_given_utc_day() {
     let out = tempfile::tempdir().unwrap();
-    let st = bin().arg("analyze").arg(data("intune-admin.csv")).args(["--as-of", "2027-06-01", "--out"]).arg(out.path()).output().unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
-    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    let st = bin()
+        .arg("analyze")
+        .arg(data("intune-admin.csv"))
+        .args(["--as-of", "2027-06-01", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
+            .unwrap();
     assert_eq!(s["as_of"], "2027-06-01T23:59:59Z");
     let csv = std::fs::read_to_string(out.path().join("devices.csv")).unwrap();
-    assert!(csv.lines().skip(1).filter(|l| l.contains("2026-11-")).all(|l| l.contains(",true,2026-11-")), "every device seen in November 2026 is stale in June 2027");
+    assert!(
+        csv.lines()
+            .skip(1)
+            .filter(|l| l.contains("2026-11-"))
+            .all(|l| l.contains(",true,2026-11-")),
+        "every device seen in November 2026 is stale in June 2027"
+    );
 }
 
 #[test]
 fn missing_input_and_bad_flags_exit_2() {
     let out = tempfile::tempdir().unwrap();
-    let st = bin().args(["analyze", "no-such-file.csv", "--out"]).arg(out.path()).output().unwrap();
+    let st = bin()
+        .args(["analyze", "no-such-file.csv", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
     assert_eq!(st.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&st.stderr).contains("no-such-file.csv"));
-    let st = bin().args(["analyze", "x", "--as-of", "26/11/2026", "--out"]).arg(out.path()).output().unwrap();
+    let st = bin()
+        .args(["analyze", "x", "--as-of", "26/11/2026", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
     assert_eq!(st.status.code(), Some(2), "clap usage errors exit 2");
 }
