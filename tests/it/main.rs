@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod readers;
 mod reference;
+mod rules;
 mod sample;
