@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod classify;
 pub mod diag;
+pub mod diff;
 pub mod explain;
 pub mod ingest;
 pub mod model;
@@ -17,3 +18,5 @@ pub mod resolve;
 pub mod rules;
 pub mod sample;
 pub mod scope;
+pub mod snapshot;
+pub mod trend;

@@ -18,6 +18,12 @@ pub struct AnalyzeArgs {
     /// Write CSV cells as they are, without neutralising spreadsheet formulas
     #[arg(long)]
     raw_csv: bool,
+    /// Also write report.xlsx (summary, devices and findings sheets)
+    #[arg(long)]
+    xlsx: bool,
+    /// Do not write report.html and the charts
+    #[arg(long)]
+    no_html: bool,
     /// Exit 1 when an unsuppressed finding of this severity or higher exists
     #[arg(long, value_name = "SEVERITY", value_parser = ["error", "warning", "info"])]
     fail_on: Option<String>,
@@ -27,12 +33,17 @@ pub struct AnalyzeArgs {
 
 pub fn run(args: AnalyzeArgs) -> Result<u8> {
     let opts: AnalyzeOptions = args.read.analyze_options(&args.inputs)?;
-    let analysis = analyze::analyze(&opts)?;
+    let pb = super::spinner("reading, resolving, classifying, evaluating rules");
+    let analysis = analyze::analyze(&opts);
+    pb.finish_and_clear();
+    let analysis = analysis?;
     report::write_all(
         &analysis,
         &args.out,
         &WriteOptions {
             raw_csv: args.raw_csv,
+            xlsx: args.xlsx,
+            no_html: args.no_html,
         },
     )
     .with_context(|| format!("writing the report into {}", args.out.display()))?;

@@ -5,6 +5,7 @@ mod explain;
 mod inspect;
 mod rules;
 mod sample;
+mod trend;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -29,6 +30,10 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Write a deterministic synthetic fleet in every export form, with expected.csv
     Sample(sample::SampleArgs),
+    /// Track the fleet across snapshots: trend.csv, trend.html, charts
+    Trend(trend::TrendArgs),
+    /// Per-device changes between two snapshots: changes.csv
+    Diff(trend::DiffArgs),
     /// Explain one device: its linked records, each classification, each finding
     Explain(explain::ExplainArgs),
     /// List the rule catalogue
@@ -160,6 +165,14 @@ impl ReadArgs {
     }
 }
 
+/// A spinner on stderr for long runs; hidden when stderr is not a terminal.
+pub fn spinner(message: &'static str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_message(message);
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
 pub fn run() -> Result<u8> {
     let cli = Cli::parse();
     match cli.command {
@@ -167,6 +180,8 @@ pub fn run() -> Result<u8> {
         Command::Inspect(a) => inspect::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Trend(a) => trend::run_trend(a),
+        Command::Diff(a) => trend::run_diff(a),
         Command::Rules(a) => rules::list(a),
         Command::Rule(a) => rules::show(a),
         Command::Policy { command } => rules::policy(command),

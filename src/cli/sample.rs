@@ -15,9 +15,32 @@ pub struct SampleArgs {
     /// Folder to write the exports and expected.csv into
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Write W weekly snapshots of one fleet migrating to cloud-native, one subfolder per
+    /// date (2026-09-07/, 2026-09-14/, ...), each with its own expected.csv
+    #[arg(long, value_name = "W")]
+    snapshots: Option<usize>,
 }
 
 pub fn run(args: SampleArgs) -> Result<u8> {
+    if let Some(weeks) = args.snapshots {
+        let opts = fleetstate::sample::SnapshotOptions {
+            devices: args.devices,
+            seed: args.seed,
+            weeks,
+        };
+        let snaps = fleetstate::sample::write_snapshots(&opts, &args.out)
+            .with_context(|| format!("writing snapshots into {}", args.out.display()))?;
+        for s in &snaps {
+            writeln!(std::io::stderr(), "  {}  {} devices", s.date, s.devices)?;
+        }
+        writeln!(
+            std::io::stderr(),
+            "wrote {} weekly snapshots into {}",
+            snaps.len(),
+            args.out.display()
+        )?;
+        return Ok(0);
+    }
     let report = write_sample(
         &SampleOptions {
             devices: args.devices,

@@ -37,14 +37,6 @@ pub fn form_from_context(ctx: &str) -> Option<Form> {
     }
 }
 
-fn line_at(text: &str, offset: usize) -> u64 {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
-}
-
 fn cell(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
@@ -155,23 +147,194 @@ pub fn records(text: &str) -> JsonRows {
         }
         return out;
     }
+    let mut lines = Lines::new(text);
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
     let mut value_start = skip_ws(text, 0);
     loop {
         match stream.next() {
             None => break,
             Some(Ok(v)) => {
-                push_value(&mut out, line_at(text, value_start), &v);
+                push_value(&mut out, lines.line_at(value_start), &v);
                 value_start = skip_ws(text, stream.byte_offset());
             }
-            Some(Err(e)) => {
-                // A page that does not parse loses the rest of the file: counted once.
-                out.rejects.push(reject(e.line() as u64, &e));
+            Some(Err(_)) => {
+                // A page or array that does not parse keeps its complete objects; the broken
+                // one and the rest of the file are counted once.
+                salvage(text, value_start, &mut lines, &mut out);
                 break;
             }
         }
     }
     out
+}
+
+/// Line numbers of byte offsets of a text, for offsets that do not decrease.
+struct Lines<'t> {
+    text: &'t [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let end = offset.min(self.text.len()).max(self.offset);
+        self.line += self.text[self.offset..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.offset = end;
+        self.line
+    }
+}
+
+/// Re-reads a top-level value that failed to parse, one item at a time: a Graph page's
+/// `value` array or a bare array. Every complete object is kept, with its own line; the
+/// first broken item (or the value itself, when it is neither) is one rejection.
+fn salvage(text: &str, start: usize, lines: &mut Lines<'_>, out: &mut JsonRows) {
+    let b = text.as_bytes();
+    let mut i = start;
+    let items_at = match b.get(i) {
+        Some(b'[') => Some(i + 1),
+        Some(b'{') => {
+            // Walk the page's members up to `"value": [`.
+            i += 1;
+            loop {
+                i = skip_ws(text, i);
+                let key = match one::<String>(text, i) {
+                    Ok((k, n)) => {
+                        i = skip_ws(text, i + n);
+                        k
+                    }
+                    Err(_) => break None,
+                };
+                if b.get(i) != Some(&b':') {
+                    break None;
+                }
+                i = skip_ws(text, i + 1);
+                if key == "value" && b.get(i) == Some(&b'[') {
+                    break Some(i + 1);
+                }
+                match one::<Value>(text, i) {
+                    Ok((v, n)) => {
+                        if key == "@odata.context" && out.context.is_none() {
+                            out.context = v.as_str().map(str::to_string);
+                        }
+                        i = skip_ws(text, i + n);
+                    }
+                    Err(_) => break None,
+                }
+                if b.get(i) != Some(&b',') {
+                    break None;
+                }
+                i += 1;
+            }
+        }
+        _ => None,
+    };
+    let Some(mut i) = items_at else {
+        // Not a page or array, or broken before its items: the whole value is lost.
+        broken(text, start, lines, out);
+        return;
+    };
+    loop {
+        i = skip_ws(text, i);
+        if b.get(i) == Some(&b']') {
+            // The array closed: what broke is after it.
+            broken(text, i + 1, lines, out);
+            return;
+        }
+        match one::<Value>(text, i) {
+            Ok((v, n)) => {
+                push_item(out, lines.line_at(i), &v);
+                i = skip_ws(text, i + n);
+                match b.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b']') => {
+                        broken(text, i + 1, lines, out);
+                        return;
+                    }
+                    _ => {
+                        broken(text, i, lines, out);
+                        return;
+                    }
+                }
+            }
+            Err(_) => {
+                broken(text, i, lines, out);
+                return;
+            }
+        }
+    }
+}
+
+/// Parses one JSON value at `at`; returns it and its length in bytes.
+fn one<T: serde::de::DeserializeOwned>(
+    text: &str,
+    at: usize,
+) -> Result<(T, usize), serde_json::Error> {
+    let rest = text.get(at..).unwrap_or("");
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+    match stream.next() {
+        Some(Ok(v)) => Ok((v, stream.byte_offset())),
+        Some(Err(e)) => Err(e),
+        None => Err(serde::de::Error::custom("EOF while parsing a value")),
+    }
+}
+
+/// The one rejection for what cannot be read from `at` to the end of the text.
+fn broken(text: &str, at: usize, lines: &mut Lines<'_>, out: &mut JsonRows) {
+    let at = skip_ws(text, at).min(text.len());
+    let line = lines.line_at(at);
+    let rest = text.get(at..).unwrap_or("");
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+    let err = match stream.next() {
+        Some(Err(e)) => e,
+        // The value there parses on its own: what follows it in the text is the problem.
+        _ => match serde_json::from_str::<Value>(rest) {
+            Err(e) => e,
+            Ok(_) => {
+                out.rejects.push(RowReject {
+                    line,
+                    column: None,
+                    reason: "malformed JSON: a value that does not continue the one before \
+                             it; the rest of the file is unread"
+                        .to_string(),
+                });
+                return;
+            }
+        },
+    };
+    // Positions of the error in the whole text.
+    let err_line = line + err.line() as u64 - 1;
+    let err_col = if err.line() <= 1 {
+        text[..at].rfind('\n').map_or(at, |nl| at - nl - 1) + err.column()
+    } else {
+        err.column()
+    };
+    let msg = err.to_string();
+    let msg = msg
+        .rsplit_once(" at line ")
+        .map_or(msg.as_str(), |(m, _)| m);
+    let what = if err.is_eof() {
+        "the JSON ends in the middle of a value (truncated file?)"
+    } else {
+        "malformed JSON"
+    };
+    out.rejects.push(RowReject {
+        line,
+        column: Some(format!("column {err_col}")),
+        reason: format!(
+            "{what}: {msg} at line {err_line} column {err_col}; the rest of the file is unread"
+        ),
+    });
 }
 
 /// NDJSON (or pages one per line): the first line is a whole JSON value and more follow.
@@ -228,10 +391,37 @@ mod tests {
     }
 
     #[test]
-    fn truncated_page_is_one_rejection() {
-        let r = records("{\"value\":[{\"a\":1},{\"a\":");
-        assert_eq!(r.records.len(), 0);
+    fn truncated_page_keeps_its_complete_objects() {
+        let r = records("{\"@odata.context\":\"x#devices\",\"value\":[{\"a\":1},\n{\"a\":");
+        assert_eq!(r.records.len(), 1, "the complete object is kept");
+        assert_eq!(r.context.as_deref(), Some("x#devices"));
         assert_eq!(r.rejects.len(), 1);
-        assert!(r.rejects[0].reason.contains("truncated"));
+        assert_eq!(r.rejects[0].line, 2, "the line the broken object starts on");
+        assert!(
+            r.rejects[0].reason.contains("truncated"),
+            "{:?}",
+            r.rejects[0]
+        );
+        let r = records("[{\"a\":1},{\"a\":2},{\"a\"");
+        assert_eq!((r.records.len(), r.rejects.len()), (2, 1));
+        let r = records("{\"a\":1,\"b\":");
+        assert_eq!((r.records.len(), r.rejects.len()), (0, 1));
+        assert_eq!(r.rejects[0].line, 1);
+    }
+
+    #[test]
+    fn malformed_item_after_complete_ones() {
+        let r = records("{\"value\":[\n{\"a\":1},\n{\"a\":2,},\n{\"a\":3}]}");
+        assert_eq!(r.records.len(), 1);
+        assert_eq!(r.rejects.len(), 1);
+        assert_eq!(r.rejects[0].line, 3);
+        assert!(
+            r.rejects[0].reason.contains("malformed"),
+            "{:?}",
+            r.rejects[0]
+        );
+        // Garbage after a complete page.
+        let r = records("{\"value\":[{\"a\":1}]} x");
+        assert_eq!((r.records.len(), r.rejects.len()), (1, 1));
     }
 }

@@ -183,6 +183,12 @@ pub enum IngestError {
     },
     #[error("{path}: the file is empty")]
     Empty { path: String },
+    #[error("{path}:{line}: {reason}")]
+    Malformed {
+        path: String,
+        line: u64,
+        reason: String,
+    },
 }
 
 /// The recognition table of inputs.md, as text for error messages.
@@ -271,6 +277,10 @@ fn required_ok(source: Source, p: &Projection) -> Result<(), &'static str> {
     })
 }
 
+/// The longest cell value read, in bytes (a Hardware Hash is about 4 KB): a longer one is
+/// no value, with a cell warning.
+pub const MAX_CELL_BYTES: usize = 64 * 1024;
+
 /// Builds typed records from rows, whatever their form.
 struct Builder {
     source: Source,
@@ -299,8 +309,9 @@ impl Builder {
         }
     }
 
-    /// Sets the header; returns the required column when it is missing.
-    fn set_header(&mut self, header: &[String], warn_doubled: bool) -> Result<(), &'static str> {
+    /// Sets the header; returns the required column when it is missing. With the header's
+    /// line, fields carried by more than one column are warned about.
+    fn set_header(&mut self, header: &[String], line: Option<u64>) -> Result<(), &'static str> {
         let fields = fields_of(self.source);
         self.projection = Projection::new(fields, header);
         required_ok(self.source, &self.projection)?;
@@ -309,18 +320,26 @@ impl Builder {
                 self.columns.entry(f.name).or_insert_with(|| s.clone());
             }
         }
-        if warn_doubled {
+        if let Some(line) = line {
             for f in self.projection.doubled().collect::<Vec<_>>() {
-                let names: Vec<String> = self.projection.positions[f]
+                let positions = &self.projection.positions[f];
+                let names: Vec<String> = positions
                     .iter()
+                    .take(10)
                     .map(|&i| header[i].trim().to_string())
                     .collect();
+                let more = if positions.len() > names.len() {
+                    ", ..."
+                } else {
+                    ""
+                };
                 self.diag.warn(
-                    Some(1),
+                    Some(line),
                     Some(&names[0]),
                     format!(
-                        "{} columns carry {}: {}; the first non-empty value from the left is used",
-                        names.len(),
+                        "{} columns carry {}: {}{more}; the first non-empty value from the left \
+                         is used",
+                        positions.len(),
                         fields[f].name,
                         names.join(", ")
                     ),
@@ -330,9 +349,34 @@ impl Builder {
         Ok(())
     }
 
+    fn column_name(&self, f: usize) -> String {
+        self.projection.spelled[f]
+            .clone()
+            .unwrap_or_else(|| fields_of(self.source)[f].name.to_string())
+    }
+
     fn row(&mut self, line: u64, cells: &[&str]) {
         let mut projected: Vec<Option<&str>> = Vec::with_capacity(self.projection.positions.len());
         self.projection.project(cells, &mut projected);
+        // A value no export writes (a runaway field): no value, with a warning.
+        let mut overlong: Vec<(usize, usize)> = Vec::new();
+        for (f, cell) in projected.iter_mut().enumerate() {
+            if let Some(v) = cell.filter(|v| v.len() > MAX_CELL_BYTES) {
+                overlong.push((f, v.len()));
+                *cell = None;
+            }
+        }
+        for &(f, n) in &overlong {
+            let col = self.column_name(f);
+            self.diag.cell_warning(
+                line,
+                &col,
+                format!(
+                    "a value of {n} bytes, over the limit of {MAX_CELL_BYTES} bytes for a cell: \
+                     treated as no value"
+                ),
+            );
+        }
         let index = self.records.len();
         let mut row = Row {
             cells: &projected,
@@ -349,7 +393,16 @@ impl Builder {
             Records::ConfigMgr(v) => configmgr::build(&mut row).map(|r| v.push(r)),
             Records::Autopilot(v) => autopilot::build(&mut row).map(|r| v.push(r)),
         };
-        if let Err(reject) = result {
+        if let Err(mut reject) = result {
+            for &(f, n) in &overlong {
+                let col = self.column_name(f);
+                if reject.column.as_deref() == Some(col.as_str()) {
+                    reject.reason = format!(
+                        "required column {col:?} holds a value of {n} bytes, over the limit of \
+                         {MAX_CELL_BYTES} bytes for a cell"
+                    );
+                }
+            }
             self.diag.reject(reject);
         }
     }
@@ -475,6 +528,17 @@ pub fn read_file(
         encoding,
     } = loaded;
     builder.resolve_dates(opts.date_order);
+    if rows_read == 0 {
+        builder.diag.warn(
+            None,
+            None,
+            if form.is_json() {
+                "no records: the file holds no device objects"
+            } else {
+                "no rows: the file holds a header only"
+            },
+        );
+    }
     let mut input = Input {
         path: path.to_path_buf(),
         source: form.source(),
@@ -526,19 +590,23 @@ fn load_json(
         form = Some(Form::IntuneDiagnosticLog);
     }
     let Some(mut form) = form else {
-        let mut found: Vec<String> = Vec::new();
+        let mut found: Vec<&str> = Vec::new();
         for k in &keys {
-            if !found.contains(k) && found.len() < 30 {
-                found.push(k.clone());
+            if !found.contains(&k.as_str()) {
+                found.push(k);
             }
+        }
+        let mut found = if found.is_empty() {
+            "no JSON objects".to_string()
+        } else {
+            found_columns(found.into_iter())
+        };
+        if let Some(r) = rows.rejects.first() {
+            found.push_str(&format!("; line {}: {}", r.line, r.reason));
         }
         return Err(IngestError::Unrecognised {
             path: shown.to_string(),
-            found: if found.is_empty() {
-                "no JSON objects".to_string()
-            } else {
-                found.join(", ")
-            },
+            found,
             expected: EXPECTED_HEADERS.to_string(),
         });
     };
@@ -553,7 +621,7 @@ fn load_json(
     let mut last_keys: Option<Vec<String>> = None;
     for rec in &rows.records {
         if last_keys.as_ref() != Some(&rec.keys) {
-            if let Err(column) = builder.set_header(&rec.keys, false) {
+            if let Err(column) = builder.set_header(&rec.keys, None) {
                 // A record without the required property is rejected, not the file.
                 builder.diag.reject(RowReject {
                     line: rec.line,
@@ -638,9 +706,22 @@ fn load_delimited(
         reader.read_until(b'\n', &mut first).map_err(io_err)?;
         line_offset = 1;
     }
-    let header_text = String::from_utf8_lossy(&first).into_owned();
+    // Blank lines before the header are skipped by the csv reader: the delimiter is
+    // detected on the header line itself.
+    let mut header_start = 0;
+    while first[header_start..]
+        .iter()
+        .all(|b| b.is_ascii_whitespace())
+    {
+        header_start = first.len();
+        if reader.read_until(b'\n', &mut first).map_err(io_err)? == 0 {
+            break;
+        }
+    }
+    let header_text = String::from_utf8_lossy(&first[header_start..]).into_owned();
     let delimiter = detect_delimiter(header_text.trim_end_matches(['\r', '\n']));
     let lines = text::LineIndex::default();
+    lines.track_quotes(delimiter);
     let chained = lines.reader(std::io::Cursor::new(first).chain(reader));
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -658,15 +739,48 @@ fn load_delimited(
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
             .collect();
     }
-    let form = detect(&header, false, forced).ok_or_else(|| IngestError::Unrecognised {
-        path: shown.to_string(),
-        found: header.join(", "),
-        expected: EXPECTED_HEADERS.to_string(),
-    })?;
+    let header_line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0)) + line_offset;
+    // Read one record ahead: only at the end of the file is it known whether the last
+    // record closed its quotes.
+    let mut next = csv::ByteRecord::new();
+    let mut more = rdr
+        .read_byte_record(&mut next)
+        .map_err(|e| csv_io(e, shown))?;
+    // The header itself opens a quote that is never closed: the whole file is in it.
+    let header_unclosed = match lines.open_quote() {
+        Some(open) if !more => Some((
+            lines.line_at(open) + line_offset,
+            lines.lines_read() + line_offset,
+        )),
+        _ => None,
+    };
+    let Some(form) = detect(&header, false, forced) else {
+        let mut found = found_columns(header.iter().map(String::as_str));
+        if let Some((opened, _)) = header_unclosed {
+            found.push_str(&format!(
+                "; a quoted field opened on line {opened} is never closed"
+            ));
+        }
+        return Err(IngestError::Unrecognised {
+            path: shown.to_string(),
+            found,
+            expected: EXPECTED_HEADERS.to_string(),
+        });
+    };
+    if let Some((opened, last)) = header_unclosed {
+        return Err(IngestError::Malformed {
+            path: shown.to_string(),
+            line: opened,
+            reason: format!(
+                "the header opens a quoted field that is never closed: lines {opened} to \
+                 {last}, the end of the file, are inside it"
+            ),
+        });
+    }
     let source = form.source();
     let mut builder = Builder::new(source, Diagnostics::new(shown));
     builder
-        .set_header(&header, true)
+        .set_header(&header, Some(header_line))
         .map_err(|column| IngestError::MissingColumn {
             path: shown.to_string(),
             src: source.as_str(),
@@ -676,12 +790,32 @@ fn load_delimited(
     let width = header.len();
     let mut rows_read = 0u64;
     let mut repeated_headers = 0u64;
-    while rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| csv_io(e, shown))?
-    {
+    while more {
+        std::mem::swap(&mut rec, &mut next);
+        more = rdr
+            .read_byte_record(&mut next)
+            .map_err(|e| csv_io(e, shown))?;
         rows_read += 1;
         let line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0)) + line_offset;
+        if !more {
+            if let Some(open) = lines.open_quote() {
+                let opened = lines.line_at(open) + line_offset;
+                let last = lines.lines_read() + line_offset;
+                builder.diag.reject(RowReject {
+                    line,
+                    column: None,
+                    reason: if opened == last {
+                        format!("a quoted field opened on line {opened} is never closed (truncated file?)")
+                    } else {
+                        format!(
+                            "a quoted field opened on line {opened} is never closed: lines \
+                             {opened} to {last}, the end of the file, are inside it and unread"
+                        )
+                    },
+                });
+                continue;
+            }
+        }
         let extra_blank = rec.len() > width
             && rec
                 .iter()
@@ -699,18 +833,22 @@ fn load_delimited(
         let mut bad = None;
         for (i, f) in rec.iter().take(width).enumerate() {
             match std::str::from_utf8(f) {
+                Ok(s) if s.contains('\0') => {
+                    bad = Some((i, "NUL bytes"));
+                    break;
+                }
                 Ok(s) => cells.push(s),
                 Err(_) => {
-                    bad = Some(i);
+                    bad = Some((i, "invalid UTF-8"));
                     break;
                 }
             }
         }
-        if let Some(i) = bad {
+        if let Some((i, what)) = bad {
             builder.diag.reject(RowReject {
                 line,
                 column: Some(header[i].clone()),
-                reason: format!("invalid UTF-8 in column {:?} (column {})", header[i], i + 1),
+                reason: format!("{what} in column {:?} (column {})", header[i], i + 1),
             });
             continue;
         }
@@ -732,6 +870,25 @@ fn load_delimited(
         delimiter: Some(delimiter as char),
         encoding,
     })
+}
+
+/// The column names of an unrecognised file, for its error message: at most 30, each cut
+/// to 60 characters, control characters escaped.
+fn found_columns<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut total = 0usize;
+    for n in names {
+        total += 1;
+        if out.len() < 30 {
+            let shown: String = n.chars().take(60).flat_map(char::escape_debug).collect();
+            let cut = if n.chars().count() > 60 { "..." } else { "" };
+            out.push(format!("{shown}{cut}"));
+        }
+    }
+    if total > out.len() {
+        out.push(format!("... ({total} columns in all)"));
+    }
+    out.join(", ")
 }
 
 fn csv_io(e: csv::Error, shown: &str) -> IngestError {

@@ -75,7 +75,12 @@ impl<R: Read> Read for HashingReader<'_, R> {
 }
 
 /// Physical line numbers for byte offsets of a stream, whatever the line endings (the csv
-/// reader's own count is off after CRLF and inside quoted fields).
+/// reader's own count is off after CRLF and inside quoted fields). `\n`, `\r\n` and a lone
+/// `\r` each end a line, as they do for the csv reader and in an editor.
+///
+/// With [`LineIndex::track_quotes`] it also follows the csv reader's quoting rules, so that
+/// a quoted field still open at the end of the stream (a truncated file, a stray quote that
+/// swallowed the rest of the file) can be told apart from a field that was closed.
 #[derive(Default, Clone)]
 pub struct LineIndex {
     inner: std::rc::Rc<std::cell::RefCell<LineState>>,
@@ -83,11 +88,55 @@ pub struct LineIndex {
 
 #[derive(Default)]
 struct LineState {
-    /// Offsets of newlines not yet passed by a query.
-    pending: std::collections::VecDeque<u64>,
-    /// Newlines before the first pending one.
+    /// Offsets of `\r` and `\n` bytes not yet passed by a query, and whether each ends a
+    /// line (the `\r` of a CRLF does not; its `\n` does).
+    pending: std::collections::VecDeque<(u64, bool)>,
+    /// Line ends before the first pending byte.
     passed: u64,
     offset: u64,
+    /// The last byte seen was a `\r` (its line end is decided by the next byte).
+    after_cr: bool,
+    /// The last byte seen ended a line.
+    after_line_end: bool,
+    quotes: Option<QuoteState>,
+}
+
+/// The csv reader's quoting state (RFC 4180, `""` as an escaped quote, no escape byte).
+#[derive(Clone, Copy)]
+struct QuoteState {
+    delimiter: u8,
+    at: Quoting,
+    /// Offset of the quote that opened the current quoted field.
+    opened: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    InField,
+    InQuotes,
+    /// A quote inside a quoted field: closes it, or starts `""`.
+    QuoteInQuotes,
+}
+
+impl QuoteState {
+    fn step(&mut self, offset: u64, b: u8) {
+        let ends = b == self.delimiter || b == b'\n' || b == b'\r';
+        self.at = match self.at {
+            Quoting::FieldStart if b == b'"' => {
+                self.opened = offset;
+                Quoting::InQuotes
+            }
+            Quoting::FieldStart | Quoting::InField | Quoting::QuoteInQuotes if ends => {
+                Quoting::FieldStart
+            }
+            Quoting::FieldStart | Quoting::InField => Quoting::InField,
+            Quoting::InQuotes if b == b'"' => Quoting::QuoteInQuotes,
+            Quoting::InQuotes => Quoting::InQuotes,
+            Quoting::QuoteInQuotes if b == b'"' => Quoting::InQuotes,
+            Quoting::QuoteInQuotes => Quoting::InField,
+        };
+    }
 }
 
 impl LineIndex {
@@ -98,15 +147,62 @@ impl LineIndex {
         }
     }
 
-    /// The 1-based line of the byte at `offset`: a newline at `offset` itself (the `\n` of
-    /// a CRLF the record starts after) counts as passed. Offsets must not decrease.
+    /// Follows quoting with this delimiter from here on (call before any byte is read).
+    pub fn track_quotes(&self, delimiter: u8) {
+        self.inner.borrow_mut().quotes = Some(QuoteState {
+            delimiter,
+            at: Quoting::FieldStart,
+            opened: 0,
+        });
+    }
+
+    /// The offset of the quote that opened a quoted field still open after the last byte
+    /// read so far: at the end of the stream, a field that was never closed.
+    pub fn open_quote(&self) -> Option<u64> {
+        let st = self.inner.borrow();
+        st.quotes
+            .filter(|q| q.at == Quoting::InQuotes)
+            .map(|q| q.opened)
+    }
+
+    /// The 1-based line of the first byte at or after `offset` that is not a line-end
+    /// byte: a record's position is where the previous one stopped, before the `\n` of its
+    /// CRLF and any blank lines, which the csv reader skips. Offsets must not decrease.
     pub fn line_of(&self, offset: u64) -> u64 {
         let mut st = self.inner.borrow_mut();
-        while st.pending.front().is_some_and(|&p| p <= offset) {
+        let mut at = offset;
+        while let Some(&(p, ends)) = st.pending.front() {
+            if p > at {
+                break;
+            }
+            if p == at {
+                at += 1;
+            }
             st.pending.pop_front();
-            st.passed += 1;
+            st.passed += u64::from(ends);
         }
         st.passed + 1
+    }
+
+    /// The 1-based line of the byte at `offset` itself. Offsets must not decrease.
+    pub fn line_at(&self, offset: u64) -> u64 {
+        let mut st = self.inner.borrow_mut();
+        while let Some(&(p, ends)) = st.pending.front() {
+            if p >= offset {
+                break;
+            }
+            st.pending.pop_front();
+            st.passed += u64::from(ends);
+        }
+        st.passed + 1
+    }
+
+    /// The number of lines of everything read so far (a last line without an ending
+    /// counts).
+    pub fn lines_read(&self) -> u64 {
+        let st = self.inner.borrow();
+        let ends = st.passed + st.pending.iter().filter(|(_, e)| *e).count() as u64;
+        ends + u64::from(!st.after_line_end && st.offset > 0)
     }
 }
 
@@ -121,8 +217,24 @@ impl<R: Read> Read for LineCounting<R> {
         let mut st = self.index.inner.borrow_mut();
         let base = st.offset;
         for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\n' {
-                st.pending.push_back(base + i as u64);
+            let at = base + i as u64;
+            match b {
+                b'\n' => {
+                    if st.after_cr {
+                        // The `\r` before it is half of a CRLF: one line end, here.
+                        if let Some(last) = st.pending.back_mut() {
+                            last.1 = false;
+                        }
+                    }
+                    st.pending.push_back((at, true));
+                }
+                b'\r' => st.pending.push_back((at, true)),
+                _ => {}
+            }
+            st.after_cr = b == b'\r';
+            st.after_line_end = b == b'\r' || b == b'\n';
+            if let Some(q) = st.quotes.as_mut() {
+                q.step(at, b);
             }
         }
         st.offset += n as u64;
@@ -326,6 +438,34 @@ mod tests {
     fn utf8_bom_is_dropped() {
         let (enc, s) = read_all(b"\xEF\xBB\xBFa,b\n");
         assert_eq!((enc, s.as_str()), (Encoding::Utf8Bom, "a,b\n"));
+    }
+
+    #[test]
+    fn line_ends_blank_lines_and_open_quotes() {
+        let lines = LineIndex::default();
+        lines.track_quotes(b',');
+        // a0 \r1 \n2 b3 \n4 \n5 \r6 c7 \r8 "9 d10 \n11 e12
+        let mut r = lines.reader(&b"a\r\nb\n\n\rc\r\"d\ne"[..]);
+        r.read_to_end(&mut Vec::new()).unwrap();
+        // Record positions as the csv reader gives them: where the previous record stopped.
+        assert_eq!(lines.line_of(0), 1);
+        assert_eq!(lines.line_of(2), 2, "after CRLF");
+        assert_eq!(
+            lines.line_of(5),
+            5,
+            "after a blank LF line and a blank lone-CR line"
+        );
+        assert_eq!(lines.line_of(9), 6, "after a lone CR");
+        assert_eq!(lines.open_quote(), Some(9));
+        assert_eq!(lines.line_at(9), 6);
+        assert_eq!(lines.lines_read(), 7);
+
+        let closed = LineIndex::default();
+        closed.track_quotes(b';');
+        let mut r = closed.reader(&b"x;\"a;\"\"b\"\"\r\n\";c\"d\"\n"[..]);
+        r.read_to_end(&mut Vec::new()).unwrap();
+        assert_eq!(closed.open_quote(), None);
+        assert_eq!(closed.lines_read(), 2);
     }
 
     #[test]

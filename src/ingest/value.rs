@@ -171,7 +171,8 @@ pub fn parse_date(s: &str) -> Result<DateCell, Bad> {
     }
     let b = s.as_bytes();
     if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
-        let year: i32 = s[..4].parse().map_err(|_| Bad)?;
+        // Four digits: a signed year (`-123-01-01`) is no date, not a sentinel.
+        let year: i32 = digits(&s[..4], 4)? as i32;
         if year <= 1 || year >= 9999 {
             return Ok(DateCell::Known(None));
         }
@@ -207,7 +208,9 @@ pub fn parse_date(s: &str) -> Result<DateCell, Bad> {
     if year <= 1 || year >= 9999 {
         return Ok(DateCell::Known(None));
     }
-    if a == 0 || b2 == 0 || a > 31 || b2 > 31 {
+    // Both fields above 12 (`31/31/2026`) is no date in either order: a bad cell, and it
+    // takes no part in deciding the column's order.
+    if a == 0 || b2 == 0 || a > 31 || b2 > 31 || (a > 12 && b2 > 12) {
         return Err(Bad);
     }
     if sep == '.' {
@@ -235,8 +238,8 @@ fn parse_clock(s: &str) -> Result<i64, Bad> {
         (upper.as_str(), None)
     };
     let mut parts = clock.split(':');
-    let h: i64 = parts.next().ok_or(Bad)?.parse().map_err(|_| Bad)?;
-    let m: i64 = parts.next().ok_or(Bad)?.parse().map_err(|_| Bad)?;
+    let h = digits(parts.next().ok_or(Bad)?, 2)?;
+    let m = digits(parts.next().ok_or(Bad)?, 2)?;
     let (sec, frac) = match parts.next() {
         Some(sp) => split_seconds(sp)?,
         None => (0, 0),
@@ -255,6 +258,14 @@ fn parse_clock(s: &str) -> Result<i64, Bad> {
         None => h,
     };
     Ok(((h * 60 + m) * 60 + sec) * 1_000_000 + frac)
+}
+
+/// One to `max` ASCII digits (no sign, no spaces): hours, minutes, years.
+fn digits(s: &str, max: usize) -> Result<i64, Bad> {
+    if s.is_empty() || s.len() > max || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(Bad);
+    }
+    s.parse().map_err(|_| Bad)
 }
 
 /// `ss[.fffffffff]` to (seconds, microseconds).
@@ -302,8 +313,8 @@ fn parse_iso(s: &str) -> Result<Micros, Bad> {
         (rest, 0)
     };
     let mut parts = clock.trim().split(':');
-    let h: i64 = parts.next().ok_or(Bad)?.parse().map_err(|_| Bad)?;
-    let m: i64 = parts.next().ok_or(Bad)?.parse().map_err(|_| Bad)?;
+    let h = digits(parts.next().ok_or(Bad)?, 2)?;
+    let m = digits(parts.next().ok_or(Bad)?, 2)?;
     let (sec, frac) = match parts.next() {
         Some(sp) => split_seconds(sp)?,
         None => (0, 0),
@@ -389,6 +400,12 @@ mod tests {
             "1/2",
             "32/1/2023",
             "2023-10-20T25:00:00",
+            "31/31/2026",
+            "2026-02-30",
+            "-123-01-01",
+            "1/1/2023 -9223372036854775808:00",
+            "2023-01-01T00:-9223372036854775808+00:00",
+            "1/1/2023 -5:-3",
         ] {
             assert!(parse_date(s).is_err(), "{s}");
         }

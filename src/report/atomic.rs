@@ -32,22 +32,34 @@ impl Staging {
         self.tmp.join(name)
     }
 
-    /// Moves the files into place, `last` after all others.
-    pub fn commit(mut self, files: &[&str], last: &str) -> io::Result<()> {
+    /// Moves the files (or folders) into place, `last` after all others. Outputs of an
+    /// earlier run named in `known` but not written by this one are removed, so the set in
+    /// the folder is always one run's.
+    pub fn commit(mut self, files: &[&str], last: &str, known: &[&str]) -> io::Result<()> {
         let final_last = self.dir.join(last);
         if final_last.exists() {
             fs::remove_file(&final_last)?;
         }
+        for f in known.iter().filter(|k| !files.contains(k)) {
+            remove(&self.dir.join(f))?;
+        }
         for f in files {
             let target = self.dir.join(f);
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)?;
-            }
+            remove(&target)?;
             fs::rename(self.tmp.join(f), target)?;
         }
         fs::rename(self.tmp.join(last), final_last)?;
         self.committed = true;
         fs::remove_dir_all(&self.tmp)
+    }
+}
+
+fn remove(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

@@ -3,9 +3,13 @@
 //! into a temporary folder first and renamed into place only when every file is complete.
 
 pub mod atomic;
+pub mod charts;
 pub mod csv_out;
+pub mod figures;
+pub mod html;
 pub mod parquet;
 pub mod summary;
+pub mod xlsx;
 
 use crate::analyze::Analysis;
 use std::path::Path;
@@ -15,7 +19,21 @@ use std::path::Path;
 pub struct WriteOptions {
     /// `--raw-csv`: do not neutralise spreadsheet formulas in CSV cells.
     pub raw_csv: bool,
+    /// Also write `report.xlsx`.
+    pub xlsx: bool,
+    /// Skip `report.html` and the charts (benchmarks, machine consumers).
+    pub no_html: bool,
 }
+
+/// Every file or folder `analyze` may write, but `summary.json`.
+pub const OUTPUTS: &[&str] = &[
+    "devices.csv",
+    "devices.parquet",
+    "findings.csv",
+    "report.html",
+    "charts",
+    "report.xlsx",
+];
 
 /// Writes the full output set of `analyze` into `dir`, atomically.
 pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::io::Result<()> {
@@ -37,9 +55,20 @@ pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::i
     a?;
     b?;
     c?;
+    let mut files = vec!["devices.csv", "devices.parquet", "findings.csv"];
+    if !opts.no_html {
+        let charts = figures::analysis_charts(analysis);
+        let svgs = charts::render_all(&charts, &staging.path("charts"))?;
+        let named: Vec<(String, String)> =
+            charts.iter().map(|c| c.name.clone()).zip(svgs).collect();
+        std::fs::write(staging.path("report.html"), html::page(analysis, &named))?;
+        files.push("report.html");
+        files.push("charts");
+    }
+    if opts.xlsx {
+        xlsx::write(analysis, &staging.path("report.xlsx"))?;
+        files.push("report.xlsx");
+    }
     summary::write(analysis, &staging.path("summary.json"))?;
-    staging.commit(
-        &["devices.csv", "devices.parquet", "findings.csv"],
-        "summary.json",
-    )
+    staging.commit(&files, "summary.json", OUTPUTS)
 }

@@ -22,12 +22,22 @@
 //! checks in to Intune at that instant and nothing else is later; stale devices were last
 //! seen 120-540 days before it and fresh ones within 60 days, so `stale` never sits near
 //! the 90-day boundary.
+//!
+//! [`write_snapshots`] (`sample --snapshots W`) writes W weekly snapshots of one fleet
+//! migrating to the cloud, one folder per date with the four top-level exports and their
+//! `expected.csv`; see `snapshots.rs`.
 
 mod expected;
 mod rng;
 mod scenario;
+mod snapshots;
 mod time;
 mod write;
+
+pub use snapshots::{
+    snapshot_truth, write_snapshots, SnapshotEvent, SnapshotInfo, SnapshotOptions, SnapshotTruth,
+    MAX_WEEKS,
+};
 
 #[cfg(test)]
 mod tests;

@@ -468,23 +468,31 @@ impl User {
 // The fleet
 
 /// The scenario of every machine, in device order. Device 0 is always `autopilot_cloud`
-/// and checks in at exactly `AS_OF`.
+/// and checks in at exactly `AS_OF` (a snapshot's `as_of` in a snapshot fleet).
 pub(crate) struct Fleet {
     pub seed: u64,
     pub kinds: Vec<Scenario>,
+    /// A snapshot fleet (`super::snapshots`): per machine, its index (its random stream)
+    /// and its [`Life`]. `None`: machine `i` is device `i` as `write_sample` makes it.
+    pub lives: Option<Vec<(usize, Life)>>,
 }
 
 impl Fleet {
     /// Scenario counts by largest remainder over [`WEIGHTS`] (every scenario at least once
     /// when there are at least as many machines as scenarios), then a seeded shuffle.
     pub(crate) fn new(n: usize, seed: u64) -> Fleet {
-        let total: u64 = WEIGHTS.iter().sum();
+        Fleet::with_weights(n, seed, &WEIGHTS)
+    }
+
+    /// [`Fleet::new`] with other relative weights (in the order of [`ALL`]).
+    pub(crate) fn with_weights(n: usize, seed: u64, weights: &[u64; 38]) -> Fleet {
+        let total: u64 = weights.iter().sum();
         let n64 = n as u64;
-        let mut counts: Vec<u64> = WEIGHTS.iter().map(|w| w * n64 / total).collect();
+        let mut counts: Vec<u64> = weights.iter().map(|w| w * n64 / total).collect();
         let mut order: Vec<usize> = (0..ALL.len()).collect();
         order.sort_by(|&a, &b| {
-            let ra = WEIGHTS[a] * n64 % total;
-            let rb = WEIGHTS[b] * n64 % total;
+            let ra = weights[a] * n64 % total;
+            let rb = weights[b] * n64 % total;
             rb.cmp(&ra).then(a.cmp(&b))
         });
         let assigned: u64 = counts.iter().sum();
@@ -530,7 +538,11 @@ impl Fleet {
             let j = 1 + r.below(i as u64) as usize;
             kinds.swap(i, j);
         }
-        Fleet { seed, kinds }
+        Fleet {
+            seed,
+            kinds,
+            lives: None,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -538,7 +550,56 @@ impl Fleet {
     }
 
     pub(crate) fn device(&self, idx: usize) -> Device {
-        Device::generate(self.seed, idx, self.kinds[idx])
+        match &self.lives {
+            None => Device::generate(self.seed, idx, self.kinds[idx]),
+            Some(lives) => {
+                let (machine, life) = &lives[idx];
+                Device::generate_with(self.seed, *machine, self.kinds[idx], life)
+            }
+        }
+    }
+}
+
+/// Where a machine stands in time and identity. [`Life::sample`] is what `write_sample`
+/// uses; the weekly snapshots (`super::snapshots`) move `as_of` and pin what must not
+/// change from one week to the next.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Life {
+    /// The export's `as_of`: fresh devices were last seen shortly before it.
+    pub as_of: i64,
+    /// Stale devices were last seen, and history (enrollment, registration, old objects)
+    /// happened, relative to this instant (the first snapshot's `as_of`).
+    pub base: i64,
+    /// Fresh devices were last seen within this long before `as_of` (at most 60 days).
+    pub fresh_max: i64,
+    /// The scenario the machine started as: its hardware, build, group tag and staleness.
+    pub origin: Scenario,
+    /// 0: the ids the machine was drawn with; n: the Entra, Intune and Autopilot ids of
+    /// its n-th re-deployment (a new Entra object).
+    pub incarnation: u32,
+    /// Entra registration, Intune enrollment and Autopilot import instants that happened
+    /// during the snapshots (activity is never earlier than the first two).
+    pub registered_at: Option<i64>,
+    pub enrolled_at: Option<i64>,
+    pub imported_at: Option<i64>,
+    /// Replaces the sub-variant roll `v`.
+    pub v: Option<u32>,
+}
+
+impl Life {
+    /// The life of a device of `write_sample`.
+    pub(crate) fn sample(sc: Scenario) -> Life {
+        Life {
+            as_of: AS_OF,
+            base: AS_OF,
+            fresh_max: 60 * DAY,
+            origin: sc,
+            incarnation: 0,
+            registered_at: None,
+            enrolled_at: None,
+            imported_at: None,
+            v: None,
+        }
     }
 }
 
@@ -607,8 +668,15 @@ pub(crate) struct Device {
 
 impl Device {
     fn generate(seed: u64, idx: usize, sc: Scenario) -> Device {
+        Device::generate_with(seed, idx, sc, &Life::sample(sc))
+    }
+
+    /// Device `idx` following scenario `sc` in `life`. Hardware, build, group tag and
+    /// staleness come from `life.origin`, so they stay when the scenario changes.
+    pub(crate) fn generate_with(seed: u64, idx: usize, sc: Scenario, life: &Life) -> Device {
         let mut r = Rng::for_device(seed, idx as u64);
         let anchor = idx == 0;
+        let origin = life.origin;
         // Every draw happens in this fixed order, whatever the scenario.
         let v = r.permille();
         let v2 = r.permille();
@@ -664,29 +732,64 @@ impl Device {
         let mac = r.next_u64() & 0xFFFF_FFFF_FFFF;
         let ip = r.next_u64() as u32;
         let hash_seed = r.next_u64();
+        let v = life.v.unwrap_or(v);
+        let (entra_device, entra_object, entra2_device, entra2_object, intune_id, intune2_id) =
+            if life.incarnation == 0 {
+                (
+                    entra_device,
+                    entra_object,
+                    entra2_device,
+                    entra2_object,
+                    intune_id,
+                    intune2_id,
+                )
+            } else {
+                let mut n = Rng::for_device(
+                    seed ^ mix(0x1AC0_0000 ^ u64::from(life.incarnation)),
+                    idx as u64,
+                );
+                (n.guid(), n.guid(), n.guid(), n.guid(), n.guid(), n.guid())
+            };
+        let autopilot_id = if life.incarnation == 0 {
+            autopilot_id
+        } else {
+            Rng::for_device(
+                seed ^ mix(0xA070_0000 ^ u64::from(life.incarnation)),
+                idx as u64,
+            )
+            .guid()
+        };
+        // Identity when `fresh_max` is 60 days (every offset is below it).
+        let fresh =
+            |offset: i64| 10 * MINUTE + (offset - 10 * MINUTE) % (life.fresh_max - 10 * MINUTE);
 
         let has_intune = sc.has_intune_windows();
         let has_cm = sc.has_cm_client(v);
         let has_entra = sc.has_entra(v);
         let no_activity = sc.no_activity(v);
 
-        let stale = !anchor && !no_activity && stale_roll < sc.stale_permille();
-        let last_seen = if anchor {
-            AS_OF
+        let stale = !anchor && !no_activity && stale_roll < origin.stale_permille();
+        // `history`: the last activity as of `base`, from which enrollment and older
+        // records are dated (the same as `last_seen` in `write_sample`).
+        let (last_seen, history) = if anchor {
+            (life.as_of, life.base)
         } else if stale {
-            AS_OF - offset_stale
+            (life.base - offset_stale, life.base - offset_stale)
         } else {
-            AS_OF - offset_fresh
+            (
+                life.as_of - fresh(offset_fresh),
+                life.base - fresh(offset_fresh),
+            )
         };
         let stale2 = stale2_roll < 500;
         let t_second_signin = if stale2 {
-            AS_OF - offset2_stale
+            life.base - offset2_stale
         } else {
-            AS_OF - offset2_fresh
+            life.as_of - fresh(offset2_fresh)
         };
 
-        let mut t_enrolled = last_seen - enroll_age;
-        let mut t_old_last = last_seen - old_gap;
+        let mut t_enrolled = history - enroll_age;
+        let mut t_old_last = history - old_gap;
         let mut t_old_enrolled = t_old_last - old_age;
         let mut t_old_registered = t_old_enrolled - reg_gap;
         let mut t_registered = t_enrolled - reg_gap;
@@ -698,7 +801,7 @@ impl Device {
             }
             S::ReimagedNewObject | S::ReenrolledNewObject => {
                 // Re-imaged and joined again: a new Entra object after the old one went quiet.
-                t_old_last = AS_OF - old_obj_offset;
+                t_old_last = life.base - old_obj_offset;
                 t_old_enrolled = t_old_last - old_age;
                 t_old_registered = t_old_enrolled - reg_gap;
                 t_registered = t_old_last + reenroll_gap;
@@ -709,19 +812,35 @@ impl Device {
             }
             _ => {}
         }
+        let t_import = life.imported_at.unwrap_or(t_enrolled - import_gap);
+        if let Some(t) = life.enrolled_at {
+            t_enrolled = t;
+        }
+        if let Some(t) = life.registered_at {
+            t_registered = t;
+        } else if origin == S::AutopilotNotDeployed && sc != origin {
+            // Deployed: the Entra object is the one Autopilot's import created.
+            t_registered = t_import;
+        }
+        // Activity is never earlier than a registration or enrollment of the snapshots.
+        let floor = life
+            .enrolled_at
+            .max(life.registered_at)
+            .map(|t| (t + HOUR).min(last_seen));
         let t_cm = if has_intune {
             last_seen - off_cm
         } else {
             last_seen
         };
+        let t_cm = floor.map_or(t_cm, |f| t_cm.max(f));
         let t_signin = if has_intune || has_cm {
             last_seen - off_signin
         } else {
             last_seen
         };
-        let t_import = t_enrolled - import_gap;
+        let t_signin = floor.map_or(t_signin, |f| t_signin.max(f));
         let t_ap_contact = if sc == S::AutopilotNotDeployed {
-            (t_import + contact_gap).min(AS_OF - HOUR)
+            (t_import + contact_gap).min(life.as_of - HOUR)
         } else {
             t_enrolled
         };
@@ -735,7 +854,7 @@ impl Device {
         let disabled = sc == S::DisabledStillEnrolled
             || (stale && has_entra && sc.in_scope() && disabled_roll < 300);
 
-        let hw: &'static Hw = match sc {
+        let hw: &'static Hw = match origin {
             S::WhiteboxCloud | S::WhiteboxConfigMgr => &WHITEBOX[wb_pick],
             S::CloudCoManagedSerial if hw_roll < 300 => &VMWARE,
             S::AutopilotNotDeployed if hw_roll < 50 => &VMWARE,
@@ -748,13 +867,13 @@ impl Device {
             _ if hw_roll < 30 => &VMWARE,
             _ => &HW[hw_pick],
         };
-        let build: &'static Build = match sc {
+        let build: &'static Build = match origin {
             S::Win7ConfigMgr => &BUILD_WIN7,
             S::WindowsServer => &BUILD_SERVER,
             S::BulkEnrolled if v2 < 150 => &BUILD_1709,
             _ => &BUILDS[build_pick],
         };
-        let group_tag = match sc {
+        let group_tag = match origin {
             S::AutopilotPersonal => PERSONAL_GROUP_TAGS[ptag_pick],
             S::AutopilotHybrid => {
                 if tag_pick % 2 == 0 {

@@ -1,9 +1,12 @@
 //! The one integration-test binary: modules per area, fixtures in `tests/data`.
 
+mod broken;
 mod classify;
 mod cli;
 mod common;
+mod props;
 mod readers;
 mod reference;
+mod reports;
 mod rules;
 mod sample;
