@@ -98,20 +98,23 @@ fn inspect_reports_rejections_with_lines() {
 fn same_inputs_give_byte_identical_outputs() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for d in [&a, &b] {
-        let st = bin()
-            .arg("analyze")
-            .arg(data(""))
-            .arg("--out")
-            .arg(d.path())
-            .output()
-            .unwrap();
+        let st = bin().arg("analyze").arg(data("")).arg("--xlsx").arg("--out").arg(d.path()).output().unwrap();
         assert!(st.status.success());
     }
-    for f in ["devices.csv", "devices.parquet", "summary.json"] {
-        assert_eq!(
-            std::fs::read(a.path().join(f)).unwrap(),
-            std::fs::read(b.path().join(f)).unwrap(),
-            "{f}"
+    // Every file of the set: CSV, Parquet, JSON, HTML, XLSX and each chart.
+    let mut files = vec![];
+    for f in ["devices.csv", "devices.parquet", "findings.csv", "summary.json", "report.html", "report.xlsx"] {
+        files.push(std::path::PathBuf::from(f));
+    }
+    for e in std::fs::read_dir(a.path().join("charts")).unwrap() {
+        files.push(std::path::Path::new("charts").join(e.unwrap().file_name()));
+    }
+    assert!(files.len() >= 18);
+    for f in files {
+        assert!(
+            std::fs::read(a.path().join(&f)).unwrap() == std::fs::read(b.path().join(&f)).unwrap(),
+            "{} differs between two runs",
+            f.display()
         );
     }
 }
