@@ -25,6 +25,8 @@ pub struct AnalyzeOptions {
     pub read: ReadOptions,
     pub policy: Policy,
     pub selection: rules::Selection,
+    /// `--pseudonymize`: names, users and serials replaced as they are read.
+    pub pseudonymize: Option<crate::privacy::Pseudonymizer>,
 }
 
 /// Everything an analysis found.
@@ -63,12 +65,8 @@ impl Analysis {
 pub enum AnalyzeError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("no input files: give export files or folders that hold them")]
     NoInputs,
     #[error("evaluating the rules: {0}")]
@@ -82,13 +80,13 @@ pub fn expand(specs: &[InputSpec]) -> Result<Vec<(InputSpec, bool)>, AnalyzeErro
     for spec in specs {
         let meta = std::fs::metadata(&spec.path).map_err(|e| AnalyzeError::Io {
             path: spec.path.display().to_string(),
-            source: e,
+            error: e,
         })?;
         if meta.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(&spec.path)
                 .map_err(|e| AnalyzeError::Io {
                     path: spec.path.display().to_string(),
-                    source: e,
+                    error: e,
                 })?
                 .filter_map(|e| e.ok())
                 .map(|e| e.path())
@@ -166,6 +164,9 @@ pub fn end_of_day(date: chrono::NaiveDate) -> Micros {
 
 pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let (mut inputs, mut run_warnings) = read_inputs(&opts.inputs, &opts.read)?;
+    if let Some(p) = &opts.pseudonymize {
+        inputs.par_iter_mut().for_each(|i| p.apply(i));
+    }
     let fleet = resolve::gather(&mut inputs);
     let resolved = resolve::resolve(fleet);
     let copts = ClassifyOptions {

@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
         let shown = g.to_string();
         assert_eq!(shown.len(), 36);
         assert_eq!(parse_guid(&shown), Ok(g));
-        assert_eq!(parse_link_guid(&s), Ok(if g.is_zero() { None } else { Some(g) }));
+        assert_eq!(
+            parse_link_guid(&s),
+            Ok(if g.is_zero() { None } else { Some(g) })
+        );
     } else {
         assert!(parse_link_guid(&s).is_err());
     }

@@ -6,6 +6,7 @@ mod inspect;
 mod rules;
 mod sample;
 mod trend;
+mod verify;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -34,6 +35,8 @@ enum Command {
     Trend(trend::TrendArgs),
     /// Per-device changes between two snapshots: changes.csv
     Diff(trend::DiffArgs),
+    /// Check that a report was produced from exactly these inputs (sha256 and sizes)
+    Verify(verify::VerifyArgs),
     /// Explain one device: its linked records, each classification, each finding
     Explain(explain::ExplainArgs),
     /// List the rule catalogue
@@ -65,6 +68,10 @@ pub struct ReadArgs {
     /// Do not run these rules: codes or prefixes, comma-separated
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     ignore: Vec<String>,
+    /// Replace user names, UPNs, device names and serials in every output by a keyed hash
+    /// (HMAC-SHA-256 with the key in KEY_FILE; the same key gives the same pseudonyms)
+    #[arg(long, value_name = "KEY_FILE")]
+    pseudonymize: Option<PathBuf>,
     /// Treat the data as of the end of this UTC day (YYYY-MM-DD) instead of the latest activity
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<chrono::NaiveDate>,
@@ -113,6 +120,15 @@ impl ReadArgs {
         })
     }
 
+    pub fn pseudonymizer(&self) -> Result<Option<fleetstate::privacy::Pseudonymizer>> {
+        match &self.pseudonymize {
+            Some(p) => Ok(Some(
+                fleetstate::privacy::Pseudonymizer::from_file(p).map_err(anyhow::Error::msg)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
     pub fn selection(&self) -> Result<fleetstate::rules::Selection> {
         fleetstate::rules::validate_patterns(&self.select)
             .map_err(|e| anyhow::anyhow!("--select: {e}"))?;
@@ -134,6 +150,7 @@ impl ReadArgs {
             read: self.read_options(),
             policy: self.policy()?,
             selection: self.selection()?,
+            pseudonymize: self.pseudonymizer()?,
         };
         if opts.inputs.is_empty() {
             anyhow::bail!("no INPUT given: name export files or folders, e.g. `fleetstate analyze sample-data --out report`");
@@ -181,6 +198,7 @@ pub fn run() -> Result<u8> {
         Command::Sample(a) => sample::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Trend(a) => trend::run_trend(a),
+        Command::Verify(a) => verify::run(a),
         Command::Diff(a) => trend::run_diff(a),
         Command::Rules(a) => rules::list(a),
         Command::Rule(a) => rules::show(a),

@@ -40,6 +40,7 @@ fn base_options(read: &ReadArgs) -> Result<fleetstate::analyze::AnalyzeOptions> 
         read: read.read_options(),
         policy: read.policy()?,
         selection: read.selection()?,
+        pseudonymize: read.pseudonymizer()?,
     })
 }
 

@@ -4,6 +4,7 @@
 //! Every row read is accounted for: `rows_read = rows_used + rows_rejected + rows_skipped`.
 
 pub mod autopilot;
+pub mod budget;
 pub mod configmgr;
 pub mod entra;
 pub mod intune;
@@ -161,12 +162,8 @@ impl Input {
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error(
         "{path}: not a recognisable export (found columns: {found}); expected one of:\n{expected}"
     )]
@@ -461,7 +458,8 @@ impl Builder {
             };
             let value = p.date.resolve(order);
             if value.is_none() {
-                let col = self.projection.spelled[p.field].clone().unwrap_or_default();
+                // Named even when the last header seen (JSON) lacks the field.
+                let col = self.column_name(p.field);
                 self.diag
                     .cell_warning(p.line, &col, "impossible calendar date".to_string());
             }
@@ -505,7 +503,7 @@ pub fn read_file(
     let shown = path.display().to_string();
     let io_err = |e: std::io::Error| IngestError::Io {
         path: shown.clone(),
-        source: e,
+        error: e,
     };
     let mut file = File::open(path).map_err(io_err)?;
     let mut hash = text::HashState::default();
@@ -514,7 +512,14 @@ pub fn read_file(
         let (encoding, mut reader) = text::decode(hashing).map_err(io_err)?;
         match first_significant_byte(&mut reader).map_err(io_err)? {
             None => return Err(IngestError::Empty { path: shown }),
-            Some(b'{') | Some(b'[') => load_json(reader, encoding, forced, &shown)?,
+            Some(b'{') | Some(b'[') => {
+                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                budget::check_json(size).map_err(|m| IngestError::Io {
+                    path: shown.clone(),
+                    error: std::io::Error::new(std::io::ErrorKind::OutOfMemory, m),
+                })?;
+                load_json(reader, encoding, forced, &shown)?
+            }
             Some(_) => load_delimited(reader, encoding, forced, &shown)?,
         }
     };
@@ -570,7 +575,7 @@ fn load_json(
         .read_to_end(&mut bytes)
         .map_err(|e| IngestError::Io {
             path: shown.to_string(),
-            source: e,
+            error: e,
         })?;
     let text = String::from_utf8_lossy(&bytes);
     let rows = json::records(&text);
@@ -695,7 +700,7 @@ fn load_delimited(
 ) -> Result<Loaded, IngestError> {
     let io_err = |e: std::io::Error| IngestError::Io {
         path: shown.to_string(),
-        source: e,
+        error: e,
     };
     // A PowerShell `#TYPE ...` first line is skipped.
     let mut first = Vec::new();
@@ -896,11 +901,11 @@ fn csv_io(e: csv::Error, shown: &str) -> IngestError {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => IngestError::Io {
             path: shown.to_string(),
-            source: io,
+            error: io,
         },
         _ => IngestError::Io {
             path: shown.to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, msg),
+            error: std::io::Error::new(std::io::ErrorKind::InvalidData, msg),
         },
     }
 }

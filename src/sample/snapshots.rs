@@ -715,27 +715,19 @@ pub fn write_snapshots(opts: &SnapshotOptions, out: &Path) -> io::Result<Vec<Sna
         let date = date(week);
         let dir = out.join(&date);
         std::fs::create_dir_all(&dir)?;
-        let files: [(&str, &dyn Fn(&Path) -> io::Result<()>); 5] = [
-            ("intune-devices.csv", &|p| {
-                write::intune_csv(&fleet, p, &TOP_INTUNE)
-            }),
-            ("entra-devices.csv", &|p| {
-                write::entra_csv(&fleet, p, &TOP_ENTRA)
-            }),
-            ("configmgr-devices.csv", &|p| {
-                write::configmgr_sql_csv(&fleet, p)
-            }),
-            ("autopilot-devices.csv", &|p| {
-                write::autopilot_blade_csv(&fleet, p)
-            }),
-            ("expected.csv", &|p| {
-                write::expected_csv(&fleet, p, Form::Top)
-            }),
-        ];
-        for (name, write) in files {
-            let p = dir.join(name);
-            write(&p).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
-        }
+        let named = |p: &Path, result: io::Result<()>| {
+            result.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))
+        };
+        let p = dir.join("intune-devices.csv");
+        named(&p, write::intune_csv(&fleet, &p, &TOP_INTUNE))?;
+        let p = dir.join("entra-devices.csv");
+        named(&p, write::entra_csv(&fleet, &p, &TOP_ENTRA))?;
+        let p = dir.join("configmgr-devices.csv");
+        named(&p, write::configmgr_sql_csv(&fleet, &p))?;
+        let p = dir.join("autopilot-devices.csv");
+        named(&p, write::autopilot_blade_csv(&fleet, &p))?;
+        let p = dir.join("expected.csv");
+        named(&p, write::expected_csv(&fleet, &p, Form::Top))?;
         Ok(SnapshotInfo {
             date,
             dir,

@@ -98,12 +98,26 @@ fn inspect_reports_rejections_with_lines() {
 fn same_inputs_give_byte_identical_outputs() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for d in [&a, &b] {
-        let st = bin().arg("analyze").arg(data("")).arg("--xlsx").arg("--out").arg(d.path()).output().unwrap();
+        let st = bin()
+            .arg("analyze")
+            .arg(data(""))
+            .arg("--xlsx")
+            .arg("--out")
+            .arg(d.path())
+            .output()
+            .unwrap();
         assert!(st.status.success());
     }
     // Every file of the set: CSV, Parquet, JSON, HTML, XLSX and each chart.
     let mut files = vec![];
-    for f in ["devices.csv", "devices.parquet", "findings.csv", "summary.json", "report.html", "report.xlsx"] {
+    for f in [
+        "devices.csv",
+        "devices.parquet",
+        "findings.csv",
+        "summary.json",
+        "report.html",
+        "report.xlsx",
+    ] {
         files.push(std::path::PathBuf::from(f));
     }
     for e in std::fs::read_dir(a.path().join("charts")).unwrap() {

@@ -9,4 +9,5 @@ mod readers;
 mod reference;
 mod reports;
 mod rules;
+mod safety;
 mod sample;
