@@ -286,7 +286,7 @@ pub fn progress(s: &Snapshot, targets: &[String]) -> Option<f64> {
     }
     let done = eligible
         .iter()
-        .filter(|d| targets.iter().any(|t| *t == d.state))
+        .filter(|d| targets.contains(&d.state))
         .count();
     Some(done as f64 / eligible.len() as f64)
 }

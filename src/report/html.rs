@@ -339,9 +339,9 @@ pub fn page(a: &Analysis, svgs: &[(String, String)]) -> String {
         h.push_str("</ul></div></section>\n");
     }
     let policy = serde_json::to_string_pretty(&a.policy).unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<section id=\"policy\"><h2>Policy in effect</h2><pre>{}</pre></section>\n",
+        "<section id=\"policy\"><h2>Policy in effect</h2><pre>{}</pre></section>",
         esc(&policy)
     );
     let _ = write!(h, "</main>\n<script>{SCRIPT}</script>\n</body></html>\n");
