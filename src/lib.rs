@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod model;
 pub mod policy;
 pub mod privacy;
+pub mod recommend;
 pub mod report;
 pub mod resolve;
 pub mod rules;

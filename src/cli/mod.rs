@@ -3,6 +3,7 @@
 mod analyze;
 mod explain;
 mod inspect;
+mod recommend;
 mod rules;
 mod sample;
 mod trend;
@@ -37,6 +38,8 @@ enum Command {
     Diff(trend::DiffArgs),
     /// Check that a report was produced from exactly these inputs (sha256 and sizes)
     Verify(verify::VerifyArgs),
+    /// Recommend an enrollment option and the next step per device: recommendations.csv, plan.csv
+    Recommend(recommend::RecommendArgs),
     /// Explain one device: its linked records, each classification, each finding
     Explain(explain::ExplainArgs),
     /// List the rule catalogue
@@ -199,6 +202,7 @@ pub fn run() -> Result<u8> {
         Command::Explain(a) => explain::run(a),
         Command::Trend(a) => trend::run_trend(a),
         Command::Verify(a) => verify::run(a),
+        Command::Recommend(a) => recommend::run(a),
         Command::Diff(a) => trend::run_diff(a),
         Command::Rules(a) => rules::list(a),
         Command::Rule(a) => rules::show(a),

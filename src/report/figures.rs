@@ -221,3 +221,22 @@ pub fn analysis_charts(a: &Analysis) -> Vec<Chart> {
     });
     charts
 }
+
+/// The migration funnel: devices per state, from legacy to cloud-native.
+pub fn funnel_chart(a: &Analysis) -> Chart {
+    let stages = crate::recommend::FUNNEL;
+    let labels: Vec<&'static str> = stages.iter().map(|s| s.as_str()).collect();
+    let values = stages
+        .iter()
+        .map(|s| a.devices.iter().filter(|d| d.state == *s).count() as f64)
+        .collect();
+    let mut c = bars(
+        "migration_funnel",
+        "Migration funnel: legacy to cloud-native",
+        "state",
+        labels,
+        values,
+    );
+    c.title = format!("Migration funnel toward {}", a.policy.recommend.target);
+    c
+}

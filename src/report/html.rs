@@ -132,7 +132,11 @@ fn mix_table<T: Copy>(
 }
 
 /// The page. `svgs` are the charts (already rendered), in `figures::analysis_charts` order.
-pub fn page(a: &Analysis, svgs: &[(String, String)]) -> String {
+pub fn page(
+    a: &Analysis,
+    svgs: &[(String, String)],
+    plan: &[(State, &'static str, usize)],
+) -> String {
     let n = a.devices.len();
     let open: Vec<&crate::rules::Finding> = a
         .outcome
@@ -259,6 +263,21 @@ pub fn page(a: &Analysis, svgs: &[(String, String)]) -> String {
         n,
     ));
     h.push_str("</div></section>\n");
+    // The migration plan (fleetstate recommend), as a funnel.
+    let _ = write!(
+        h,
+        "<section id=\"plan\"><h2>Migration plan (target: {})</h2><table data-sortable><thead><tr><th>state</th><th>next step</th><th class=\"num\">devices</th></tr></thead><tbody>",
+        esc(&a.policy.recommend.target)
+    );
+    for (state, step, count) in plan {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{count}</td></tr>",
+            esc(state.as_str()),
+            esc(step)
+        );
+    }
+    h.push_str("</tbody></table><p class=\"muted\">Per device: <code>fleetstate recommend</code> writes recommendations.csv with the reason and the guidance.</p></section>\n");
     // Findings by rule.
     h.push_str("<section id=\"rules\"><h2>Findings by rule</h2><table data-sortable><thead><tr><th>rule</th><th>name</th><th>severity</th><th class=\"num\">findings</th><th class=\"num\">suppressed</th></tr></thead><tbody>");
     for code in &a.rules_evaluated {

@@ -57,11 +57,17 @@ pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::i
     c?;
     let mut files = vec!["devices.csv", "devices.parquet", "findings.csv"];
     if !opts.no_html {
-        let charts = figures::analysis_charts(analysis);
+        let mut charts = figures::analysis_charts(analysis);
+        charts.push(figures::funnel_chart(analysis));
+        let recs = crate::recommend::recommend_all(analysis);
+        let plan = crate::recommend::plan(&analysis.devices, &recs);
         let svgs = charts::render_all(&charts, &staging.path("charts"))?;
         let named: Vec<(String, String)> =
             charts.iter().map(|c| c.name.clone()).zip(svgs).collect();
-        std::fs::write(staging.path("report.html"), html::page(analysis, &named))?;
+        std::fs::write(
+            staging.path("report.html"),
+            html::page(analysis, &named, &plan),
+        )?;
         files.push("report.html");
         files.push("charts");
     }

@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod props;
 mod readers;
+mod recommend;
 mod reference;
 mod reports;
 mod rules;

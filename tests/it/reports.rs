@@ -425,3 +425,40 @@ fn analyze_sample_dir(dir: &Path, out: &Path) {
         String::from_utf8_lossy(&st.stderr)
     );
 }
+
+#[test]
+fn trend_over_a_multi_day_diagnostic_log_has_one_row_per_day() {
+    let log = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/samples/intune-devices-diagnostic.log");
+    let out = tempfile::tempdir().unwrap();
+    let st = bin()
+        .arg("trend")
+        .arg(&log)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let rows = read_csv(&out.path().join("trend.csv"));
+    let input = fleetstate::ingest::read_file(&log, None, &Default::default()).unwrap();
+    assert!(input.snapshot_days.len() > 1);
+    assert_eq!(
+        rows.len(),
+        input.snapshot_days.len(),
+        "one snapshot per UTC day"
+    );
+    let dates: Vec<&str> = rows.iter().map(|r| r["date"].as_str()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted);
+    // Each day holds only that day's records.
+    let total: usize = rows
+        .iter()
+        .map(|r| r["devices"].parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(total, input.rows_read as usize);
+}
