@@ -21,5 +21,6 @@ pub mod rules;
 pub mod sample;
 pub mod scope;
 pub mod snapshot;
+pub mod tenants;
 pub mod trend;
 pub mod verify;

@@ -24,6 +24,10 @@ pub struct AnalyzeArgs {
     /// Do not write report.html and the charts
     #[arg(long)]
     no_html: bool,
+    /// A folder with one subfolder of exports per tenant: each is analysed (in parallel)
+    /// into OUT/<tenant>/, and OUT/parquet/tenant=<name>/snapshot=<date>/devices.parquet
+    #[arg(long, value_name = "DIR", conflicts_with = "inputs")]
+    tenants: Option<PathBuf>,
     /// Exit 1 when an unsuppressed finding of this severity or higher exists
     #[arg(long, value_name = "SEVERITY", value_parser = ["error", "warning", "info"])]
     fail_on: Option<String>,
@@ -32,6 +36,9 @@ pub struct AnalyzeArgs {
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<u8> {
+    if let Some(dir) = &args.tenants {
+        return run_tenants(&args, dir);
+    }
     let opts: AnalyzeOptions = args.read.analyze_options(&args.inputs)?;
     let pb = super::spinner("reading, resolving, classifying, evaluating rules");
     let analysis = analyze::analyze(&opts);
@@ -96,4 +103,38 @@ fn print_summary(a: &analyze::Analysis, out: &std::path::Path) -> Result<()> {
     }
     writeln!(err, "wrote {}", out.display())?;
     Ok(())
+}
+
+fn run_tenants(args: &AnalyzeArgs, dir: &std::path::Path) -> Result<u8> {
+    let mut base = args.read.analyze_options(&[dir.to_path_buf()])?;
+    base.inputs.clear();
+    let wopts = WriteOptions {
+        raw_csv: args.raw_csv,
+        xlsx: args.xlsx,
+        no_html: args.no_html,
+    };
+    let pb = super::spinner("analysing tenants");
+    let results = fleetstate::tenants::run(dir, &base, &args.out, &wopts);
+    pb.finish_and_clear();
+    let results = results?;
+    let mut err = std::io::stderr().lock();
+    for r in &results {
+        writeln!(
+            err,
+            "  {:<24} {}  {:>9} devices  {:>7} findings",
+            r.tenant, r.snapshot, r.devices, r.findings
+        )?;
+    }
+    writeln!(
+        err,
+        "wrote {} tenants into {}",
+        results.len(),
+        args.out.display()
+    )?;
+    let threshold = args.fail_on.as_deref().and_then(Severity::parse);
+    let highest = results.iter().filter_map(|r| r.highest).max();
+    match (threshold, highest) {
+        (Some(t), Some(h)) if h >= t => Ok(1),
+        _ => Ok(0),
+    }
 }

@@ -179,3 +179,45 @@ fn missing_input_and_bad_flags_exit_2() {
         .unwrap();
     assert_eq!(st.status.code(), Some(2), "clap usage errors exit 2");
 }
+
+#[test]
+fn tenants_are_analysed_into_partitioned_parquet() {
+    let root = tempfile::tempdir().unwrap();
+    for (tenant, fixture) in [("contoso", "rules/FLT001"), ("fabrikam", "rules/FLT003")] {
+        let dir = root.path().join(tenant);
+        std::fs::create_dir(&dir).unwrap();
+        for e in std::fs::read_dir(data(fixture)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = tempfile::tempdir().unwrap();
+    let st = bin()
+        .arg("analyze")
+        .arg("--tenants")
+        .arg(root.path())
+        .arg("--no-html")
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    for tenant in ["contoso", "fabrikam"] {
+        assert!(out.path().join(tenant).join("summary.json").is_file());
+        let part = out.path().join("parquet").join(format!("tenant={tenant}"));
+        let snaps: Vec<_> = std::fs::read_dir(&part)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(snaps.len(), 1);
+        assert!(snaps[0].starts_with("snapshot=2026-"), "{snaps:?}");
+        assert_eq!(
+            std::fs::read(part.join(&snaps[0]).join("devices.parquet")).unwrap(),
+            std::fs::read(out.path().join(tenant).join("devices.parquet")).unwrap()
+        );
+    }
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Runs the DuckDB reference (duckdb_reference.sql) on fleetstate's CSV exports.
+
+    python duckdb_reference.py INPUT... --out DIR [--stale-days 90] [--threads N]
+                               [--memory-limit 4GB] [--profile]
+
+INPUT: export files or folders of them (not descended into). Each file is recognised by
+its header line, like fleetstate does: the Intune admin-center CSV (`Device ID`,
+`Device name`), the Entra CSV (`displayName` and a trust-type column), the ConfigMgr
+query CSV (`ResourceID` and `Name0`/`Name`) and the Autopilot blade CSV (`Serial number`
+and `Profile status`/`Enrollment state`). Anything else (expected.csv, a README, JSON) is
+skipped and named on stderr. Writes DIR/devices.csv, sorted by device_key.
+
+Installs nothing: run it with a Python that has the `duckdb` package (benches/e2e.sh makes
+a venv under target/bench-venv).
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import duckdb
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SQL = os.path.join(HERE, "duckdb_reference.sql")
+SOURCES = ("intune", "entra", "configmgr", "autopilot")
+
+
+def header_names(path):
+    """The lower-cased, trimmed names of the first line (UTF-8, BOM or not)."""
+    with open(path, "rb") as f:
+        line = f.readline(1 << 16)
+    text = line.decode("utf-8-sig", errors="replace").strip()
+    return {c.strip().strip('"').strip().lower() for c in text.split(",")}
+
+
+def detect(path):
+    if not path.lower().endswith((".csv", ".txt")):
+        return None
+    try:
+        h = header_names(path)
+    except OSError:
+        return None
+    if "device id" in h and "device name" in h and ("managed by" in h or "ownership" in h):
+        return "intune"
+    if "displayname" in h and ("jointype (trusttype)" in h or "devicetrusttype" in h):
+        return "entra"
+    if "resourceid" in h and ("name0" in h or "name" in h):
+        return "configmgr"
+    if "serial number" in h and ("profile status" in h or "enrollment state" in h):
+        return "autopilot"
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("inputs", nargs="+")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--stale-days", type=int, default=90)
+    ap.add_argument("--threads", type=int, default=0, help="0: DuckDB's default (all cores)")
+    ap.add_argument("--memory-limit", default=None, help="e.g. 4GB (DuckDB default: 80%% of RAM)")
+    ap.add_argument("--profile", action="store_true", help="print the time of each statement")
+    args = ap.parse_args()
+
+    files = {s: [] for s in SOURCES}
+    for inp in args.inputs:
+        paths = (
+            sorted(os.path.join(inp, n) for n in os.listdir(inp) if os.path.isfile(os.path.join(inp, n)))
+            if os.path.isdir(inp)
+            else [inp]
+        )
+        for p in paths:
+            src = detect(p)
+            if src is None:
+                print(f"duckdb_reference: skipped {p}: not a CSV export this reference reads", file=sys.stderr)
+            else:
+                files[src].append(os.path.abspath(p))
+    missing = [s for s in SOURCES if not files[s]]
+    if missing:
+        # The SQL reads all four sources; an absent one is an empty file of its header.
+        print(f"duckdb_reference: no {', '.join(missing)} export given", file=sys.stderr)
+        sys.exit(2)
+
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    if args.threads:
+        con.execute(f"SET threads = {int(args.threads)}")
+    if args.memory_limit:
+        con.execute(f"SET memory_limit = '{args.memory_limit}'")
+    con.execute("SET preserve_insertion_order = false")
+    for s in SOURCES:
+        con.execute(f"SET VARIABLE {s}_csv = ?", [files[s]])
+    con.execute(f"SET VARIABLE stale_days = {int(args.stale_days)}")
+
+    with open(SQL, encoding="utf-8") as f:
+        sql = f.read()
+    if args.profile:
+        for stmt in split_statements(sql):
+            t = time.perf_counter()
+            con.execute(stmt)
+            first = " ".join(stmt.split())[:70]
+            print(f"{time.perf_counter() - t:8.2f}s  {first}", file=sys.stderr)
+    else:
+        con.execute(sql)
+
+    os.makedirs(args.out, exist_ok=True)
+    out = os.path.join(args.out, "devices.csv")
+    tmp = out + ".tmp"
+    con.execute(
+        "COPY (SELECT * FROM devices ORDER BY device_key) TO ? (HEADER, DELIMITER ',', QUOTE '\"')".replace(
+            "?", "'" + tmp.replace("'", "''") + "'"
+        )
+    )
+    os.replace(tmp, out)
+    n = con.execute("SELECT count(*) FROM devices").fetchone()[0]
+    print(f"duckdb_reference: {n} devices -> {out} in {time.perf_counter() - t0:.2f}s", file=sys.stderr)
+
+
+def split_statements(sql):
+    """Splits the script into statements: each ends with a line ending in `;`."""
+    stmts, cur = [], []
+    for line in sql.splitlines():
+        if line.lstrip().startswith("--"):
+            continue
+        cur.append(line)
+        if line.rstrip().endswith(";"):
+            stmts.append("\n".join(cur).strip())
+            cur = []
+    if "\n".join(cur).strip():
+        stmts.append("\n".join(cur).strip())
+    return stmts
+
+
+if __name__ == "__main__":
+    main()
