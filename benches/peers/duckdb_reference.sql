@@ -70,6 +70,17 @@ CREATE OR REPLACE TEMP MACRO fs_scope(os, sku) AS
               THEN 'platform'
          WHEN contains(lower(coalesce(os, '')), 'server') OR contains(lower(coalesce(sku, '')), 'server')
               THEN 'server' END;
+-- Windows versions (`6.1.7601`, `10.0.19045.1`): part n as an integer (n = 1, 2, 3); a
+-- missing third part is 0; a version whose first two parts are no integers is none.
+CREATE OR REPLACE TEMP MACRO fs_version_part(v, n) AS
+    CASE WHEN try_cast(trim(split_part(trim(v), '.', 1)) AS BIGINT) IS NOT NULL
+          AND try_cast(trim(split_part(trim(v), '.', 2)) AS BIGINT) IS NOT NULL
+         THEN CASE WHEN n < 3 THEN try_cast(trim(split_part(trim(v), '.', n)) AS BIGINT)
+                   ELSE coalesce(try_cast(trim(split_part(trim(v), '.', 3)) AS BIGINT), 0) END END;
+CREATE OR REPLACE TEMP MACRO fs_too_old(v) AS coalesce(
+    fs_version_part(v, 1) < 10
+    OR (fs_version_part(v, 1) = 10 AND fs_version_part(v, 3) > 0 AND fs_version_part(v, 3) < 16299),
+    false);
 -- CSV cells a spreadsheet would run get a leading quote (outputs.md).
 CREATE OR REPLACE TEMP MACRO fs_csv_safe(x) AS
     CASE WHEN left(x, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || x ELSE x END;
@@ -120,6 +131,7 @@ WITH raw AS (
         lower(fs_clean("JoinType")) AS join_raw,
         fs_bool("autopilotEnrolled") AS autopilot_enrolled,
         fs_clean("OS") AS os,
+        fs_clean("OS version") AS os_version,
         fs_clean("SkuFamily") AS sku,
         fs_serial("Serial number") AS serial,
         fs_clean("Compliance") AS compliance,
@@ -129,7 +141,7 @@ WITH raw AS (
 )
 SELECT
     id, name, entra_id, serial, fs_serial_key(serial) AS serial_key, enrolled, last_sync,
-    compliance, os, sku,
+    compliance, os, os_version, sku,
     -- management agent (inputs.md 1.1 `Managed by`, 1.2 managementAgent names/integers)
     CASE WHEN managed_by IN ('intune', 'mdm', 'easmdm', 'mdm/eas', 'microsoft365managedmdm',
                              'intuneaosp', '2', '3', '258', '2048') THEN 'mdm'
@@ -351,14 +363,17 @@ LEFT JOIN serverad sa ON sa.lname = lower(c.name);
 -- Primary records per device, and what classification reads from all records
 -- ---------------------------------------------------------------------------------------
 CREATE OR REPLACE TEMP TABLE fs_intune_p AS
-SELECT *, count(*) OVER w AS n_records, max(last_sync) OVER w AS max_sync
+SELECT *, count(*) OVER w AS n_records, max(last_sync) OVER w AS max_sync,
+       bool_or(agent IS NOT DISTINCT FROM 'classic') OVER w AS any_classic
 FROM fs_intune_l
 WINDOW w AS (PARTITION BY gkey)
 QUALIFY row_number() OVER (
     PARTITION BY gkey ORDER BY last_sync DESC NULLS LAST, enrolled DESC NULLS LAST, id) = 1;
 
 CREATE OR REPLACE TEMP TABLE fs_configmgr_p AS
-SELECT *, count(*) OVER w AS n_records, max(last_active) OVER w AS max_active
+SELECT *, count(*) OVER w AS n_records, max(last_active) OVER w AS max_active,
+       bool_or(client) OVER w AS any_client,
+       bool_or(client AND aad_id IS NULL) OVER w AS any_client_no_aad
 FROM fs_configmgr_l
 WINDOW w AS (PARTITION BY gkey)
 -- a live client is primary over a discovered-only record
@@ -366,7 +381,10 @@ QUALIFY row_number() OVER (
     PARTITION BY gkey ORDER BY client DESC, last_active DESC NULLS LAST, resource_id) = 1;
 
 CREATE OR REPLACE TEMP TABLE fs_autopilot_p AS
-SELECT *, count(*) OVER w AS n_records, bool_or(entra_id IS NOT NULL) OVER w AS carries_entra_id
+SELECT *, count(*) OVER w AS n_records, bool_or(entra_id IS NOT NULL) OVER w AS carries_entra_id,
+       -- FLT015: an Autopilot group tag of the policy's userless_group_tags (default)
+       bool_or(lower(group_tag) IN ('kiosk', 'shared')) OVER w AS any_userless_tag,
+       bool_or(state IN ('notcontacted', 'failed')) OVER w AS any_never_enrolled
 FROM fs_autopilot_l
 WINDOW w AS (PARTITION BY gkey)
 QUALIFY row_number() OVER (
@@ -396,13 +414,18 @@ SELECT
     i.join_type AS intune_join_type, i.autopilot_enrolled, i.entra_id AS intune_entra_id,
     i.name AS intune_name, i.serial AS intune_serial, i.serial_key AS intune_serial_key,
     i.compliance, i.last_sync AS intune_last_sync, i.enrolled AS intune_enrolled,
-    coalesce(i.n_records, 0) AS intune_records,
+    coalesce(i.n_records, 0) AS intune_records, i.os_version AS intune_os_version,
+    coalesce(i.any_classic, false) AS intune_any_classic, i.max_sync AS intune_max_sync,
     c.resource_id, c.client AS cm_client_row, c.mdm_enrolled, c.comgmt_policy,
     c.hybrid_joined AS cm_hybrid, c.aad_joined AS cm_aad_joined, c.workloads,
     c.status_code, c.aad_id AS cm_aad_id, c.os_name AS cm_os, c.build AS cm_build,
     c.name AS cm_name, c.serial AS cm_serial,
+    coalesce(c.any_client, false) AS cm_any_client,
+    coalesce(c.any_client_no_aad, false) AS cm_any_client_no_aad,
     a.state AS ap_state, a.group_tag, a.serial AS ap_serial, a.device_name AS ap_name,
     coalesce(a.carries_entra_id, false) AS ap_carries_entra_id,
+    coalesce(a.any_userless_tag, false) AS ap_userless_tag,
+    coalesce(a.any_never_enrolled, false) AS ap_never_enrolled,
     greatest(i.max_sync, e.last_sign_in, c.max_active) AS last_seen
 FROM keys k
 LEFT JOIN fs_entra e ON e.gkey = k.gkey
@@ -510,6 +533,86 @@ WITH asof_t AS (
             CASE WHEN has_autopilot THEN 'autopilot' END) AS sources
     FROM mgmt
 )
+-- ---------------------------------------------------------------------------------------
+-- Rules (rules.md) with the default policy, as far as the CSV forms show them
+-- ---------------------------------------------------------------------------------------
+, facts AS (
+    SELECT *,
+        -- FLT102 (second part): primary Intune records of different devices sharing a
+        -- serial: every one but the latest (tie-break) fires
+        intune_serial_key IS NOT NULL AND count(*) OVER ws > 1
+          AND row_number() OVER (
+                PARTITION BY intune_serial_key
+                ORDER BY intune_last_sync DESC NULLS LAST, intune_enrolled DESC NULLS LAST, intune_id) > 1
+          AS dup_serial_loser,
+        -- FLT103 (second part): a Workplace object named like a ServerAd object
+        trust = 'Workplace' AND lower(entra_name) IN (
+            SELECT lower(name) FROM fs_entra WHERE trust = 'ServerAd' AND name IS NOT NULL)
+          AS workplace_name_dup,
+        -- FLT009: Windows older than 10, or Windows 10 below build 16299
+        (cm_client AND cm_client_row
+            AND fs_too_old(coalesce(cm_build, CASE WHEN contains(regexp_extract(cm_os, '(\S+)$', 1), '.')
+                                                   THEN regexp_extract(cm_os, '(\S+)$', 1) END)))
+          OR fs_too_old(entra_os_version) AS old_os,
+        CASE WHEN fs_version_part(coalesce(intune_os_version, entra_os_version, cm_build), 1) = 10
+             AND coalesce(fs_version_part(coalesce(intune_os_version, entra_os_version, cm_build), 3), 0) > 0
+             THEN fs_version_part(coalesce(intune_os_version, entra_os_version, cm_build), 3) END
+          AS win10_build,
+        regexp_replace(lower(coalesce(compliance, '')), '[^a-z0-9]', '', 'g')
+            IN ('noncompliant', 'notcompliant', '2')
+          OR (is_compliant IS NOT DISTINCT FROM false AND is_managed IS NOT DISTINCT FROM true)
+          AS noncompliant
+    FROM cls
+    WINDOW ws AS (PARTITION BY intune_serial_key)
+), ruled AS (
+    SELECT *,
+        concat_ws(';',
+            CASE WHEN ownership = 'personal' AND enrollment_method = 'bulk' THEN 'FLT001' END,
+            CASE WHEN ownership = 'personal' AND autopilot_registered THEN 'FLT002' END,
+            -- [byod] allow_join = false
+            CASE WHEN ownership = 'personal' AND join_type IN ('entra_joined', 'hybrid_joined') THEN 'FLT003' END,
+            -- [corporate] allowed_join_types = entra_joined, hybrid_joined
+            CASE WHEN ownership = 'corporate' AND join_type = 'registered' THEN 'FLT004' END,
+            CASE WHEN intune_mdm AND enrollment_method = 'mdm_only' THEN 'FLT005' END,
+            CASE WHEN NOT intune_mdm AND other_mdm THEN 'FLT006' END,
+            CASE WHEN enrollment_method = 'dem'
+                      AND (join_type IN ('hybrid_joined', 'registered') OR autopilot_registered
+                           OR management = 'co_managed') THEN 'FLT007' END,
+            CASE WHEN enrollment_method = 'bulk' AND win10_build <= 16299 THEN 'FLT008' END,
+            CASE WHEN old_os THEN 'FLT009' END,
+            CASE WHEN NOT intune_mdm AND comgmt_policy AND mdm_enrolled = false
+                      AND coalesce(status_code, 0) <> 0 THEN 'FLT010' END,
+            CASE WHEN join_type = 'hybrid_pending' THEN 'FLT011' END,
+            CASE WHEN cm_any_client_no_aad AND NOT has_entra THEN 'FLT012' END,
+            CASE WHEN cm_any_client AND intune_any_classic THEN 'FLT013' END,
+            -- FLT014 needs [byod] mdm = "app-protection-only" (default "allow")
+            CASE WHEN ownership = 'personal'
+                      AND (lower(profile_type) IS NOT DISTINCT FROM 'shared'
+                           OR enrollment_type IS NOT DISTINCT FROM 'windowsBulkUserless'
+                           OR ap_userless_tag) THEN 'FLT015' END,
+            CASE WHEN ownership = 'corporate' AND join_type IN ('entra_joined', 'hybrid_joined')
+                      AND management IN ('none', 'mde') AND last_seen IS NOT NULL THEN 'FLT016' END,
+            CASE WHEN NOT intune_mdm AND comgmt_policy AND mdm_enrolled = false
+                      AND coalesce(status_code, 0) = 0 THEN 'FLT017' END,
+            CASE WHEN ownership = 'personal' AND enrollment_method = 'gpo' THEN 'FLT018' END,
+            CASE WHEN stale THEN 'FLT101' END,
+            CASE WHEN intune_records > 1 OR dup_serial_loser THEN 'FLT102' END,
+            CASE WHEN workplace_name_dup THEN 'FLT103' END,
+            CASE WHEN NOT has_entra AND intune_entra_id IS NOT NULL THEN 'FLT104' END,
+            CASE WHEN has_entra AND is_managed IS NOT DISTINCT FROM true
+                      AND (mdm_app_id IS NOT DISTINCT FROM '0000000a-0000-0000-c000-000000000000'
+                           OR contains(lower(coalesce(mdm_name, '')), 'intune'))
+                      AND intune_records = 0 THEN 'FLT105' END,
+            CASE WHEN intune_ownership IS NOT NULL AND entra_ownership IS NOT NULL
+                      AND intune_ownership <> entra_ownership THEN 'FLT106' END,
+            CASE WHEN noncompliant AND management <> 'none' THEN 'FLT107' END,
+            CASE WHEN NOT has_intune AND ap_never_enrolled THEN 'FLT108' END,
+            CASE WHEN enabled IS NOT DISTINCT FROM false
+                      AND intune_max_sync >= as_of - to_days(coalesce(getvariable('stale_days'), 90)::INT)
+                      THEN 'FLT109' END
+        ) AS findings
+    FROM facts
+)
 SELECT
     device_key,
     fs_csv_safe(coalesce(intune_name, entra_name, cm_name, ap_name)) AS device_name,
@@ -521,6 +624,10 @@ SELECT
     resource_id AS configmgr_resource_id,
     fs_csv_safe(coalesce(intune_serial, cm_serial, ap_serial)) AS serial_number,
     sources,
+    nullif(findings, '') AS findings,
+    CASE WHEN regexp_matches(findings, 'FLT00[1248]|FLT01[0368]') THEN 'error'
+         WHEN regexp_matches(findings, 'FLT00[35679]|FLT01[125]|FLT10[1-6]') THEN 'warning'
+         WHEN findings <> '' THEN 'info' END AS max_severity,
     coalesce(tenant_attached, false) AS tenant_attached,
     nullif(workloads_text, '') AS workloads
-FROM cls;
+FROM ruled;
