@@ -17,6 +17,7 @@ a venv under target/bench-venv).
 
 import argparse
 import os
+import shutil
 import sys
 import time
 
@@ -60,6 +61,8 @@ def main():
     ap.add_argument("--stale-days", type=int, default=90)
     ap.add_argument("--threads", type=int, default=0, help="0: DuckDB's default (all cores)")
     ap.add_argument("--memory-limit", default=None, help="e.g. 4GB (DuckDB default: 80%% of RAM)")
+    ap.add_argument("--temp-dir", default=None,
+                    help="where DuckDB spills what does not fit in memory (default: OUT/.duckdb-tmp, removed at the end)")
     ap.add_argument("--profile", action="store_true", help="print the time of each statement")
     args = ap.parse_args()
 
@@ -83,7 +86,11 @@ def main():
         sys.exit(2)
 
     t0 = time.perf_counter()
+    os.makedirs(args.out, exist_ok=True)
+    temp_dir = args.temp_dir or os.path.join(args.out, ".duckdb-tmp")
     con = duckdb.connect()
+    # An in-memory database still spills to temp_directory; never let it default to ./.tmp
+    con.execute("SET temp_directory = ?", [os.path.abspath(temp_dir)])
     if args.threads:
         con.execute(f"SET threads = {int(args.threads)}")
     if args.memory_limit:
@@ -104,7 +111,6 @@ def main():
     else:
         con.execute(sql)
 
-    os.makedirs(args.out, exist_ok=True)
     out = os.path.join(args.out, "devices.csv")
     tmp = out + ".tmp"
     con.execute(
@@ -114,6 +120,9 @@ def main():
     )
     os.replace(tmp, out)
     n = con.execute("SELECT count(*) FROM devices").fetchone()[0]
+    con.close()
+    if args.temp_dir is None:
+        shutil.rmtree(temp_dir, ignore_errors=True)
     print(f"duckdb_reference: {n} devices -> {out} in {time.perf_counter() - t0:.2f}s", file=sys.stderr)
 
 

@@ -17,52 +17,62 @@
 --   COPY (SELECT * FROM devices ORDER BY device_key) TO 'devices.csv' (HEADER);
 -- benches/peers/duckdb_reference.py does exactly this.
 --
--- NOT modelled (see the report of the benchmark): Graph JSON, UTF-16 and the other CSV
--- forms; slash dates (M/D/YYYY, D/M/YYYY, D.M.YYYY); Autopilot ids, managedDeviceId,
--- azureAdDeviceId and Entra physicalIds ([ZTDID], [HWID]) exist only in Graph JSON, so the
--- links by managedDeviceId/[ZTDID] and Autopilot placeholder objects are not implemented
--- (their columns are read when present, but a placeholder is never recognised); conflict
--- warnings; row accounting (rows_read/used/skipped); the duplicate tie-break's last step
--- ("byte-smallest normalised row") is approximated by the concatenated parsed fields.
+-- Scope: the four CSV forms `fleetstate sample` writes at the top of its folder (UTF-8 with
+-- or without BOM, `,`-delimited), with the column aliases of inputs.md for the Intune,
+-- Entra (current and older header) and ConfigMgr (`Name0`/`Name`, ...) columns it uses.
+--
+-- NOT modelled: Graph JSON, the Intune raw report and diagnostic log, UTF-16, `;`/tab
+-- delimiters, `#TYPE` lines, repeated header rows, rejected rows and row accounting;
+-- slash dates (M/D/YYYY, D/M/YYYY, D.M.YYYY: try_cast gives none); Entra physicalIds, so
+-- no [ZTDID] link, no Autopilot placeholder objects (recognised only from Graph JSON, in
+-- fleetstate too) and no [HWID] duplicates (FLT103's first half); the links by Autopilot
+-- managedDeviceId / azureAdDeviceId run only when those columns are present (never in the
+-- blade CSV); conflict warnings and the descriptive columns other than device_name,
+-- serial_number and the record ids; policy files (the default policy is built in, only
+-- stale_days is a variable); the duplicate tie-break's last step ("byte-smallest
+-- normalised row") is approximated by the concatenated parsed fields.
 
 SET TimeZone = 'UTC';
 
 -- ---------------------------------------------------------------------------------------
 -- Cell parsers (inputs.md section 5)
 -- ---------------------------------------------------------------------------------------
+-- Each reader first cleans every cell it uses once (fs_clean), and turns GUID cells into
+-- their normalised text once (fs_guid_text); the parsers below take those values.
 -- Empty, white space and SQL `NULL` (any case) are "no value".
 CREATE OR REPLACE TEMP MACRO fs_clean(x) AS
     CASE WHEN upper(trim(x)) IN ('', 'NULL') THEN NULL ELSE trim(x) END;
--- GUIDs: lower case, braces stripped.
-CREATE OR REPLACE TEMP MACRO fs_guid_text(x) AS
-    regexp_replace(lower(fs_clean(x)), '^\{(.*)\}$', '\1');
+-- GUIDs: lower case, braces stripped (of a cleaned cell).
+CREATE OR REPLACE TEMP MACRO fs_guid_text(c) AS
+    lower(CASE WHEN c LIKE '{%}' THEN c[2:-2] ELSE c END);
 CREATE OR REPLACE TEMP MACRO fs_is_guid(g) AS
     regexp_full_match(g, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}');
 -- A GUID link column: the all-zero GUID and anything that is no GUID are "none".
-CREATE OR REPLACE TEMP MACRO fs_link_guid(x) AS
-    CASE WHEN fs_is_guid(fs_guid_text(x))
-              AND fs_guid_text(x) <> '00000000-0000-0000-0000-000000000000'
-         THEN fs_guid_text(x) END;
--- Record ids (Intune Device ID, Entra objectId): a GUID is normalised, anything else kept.
-CREATE OR REPLACE TEMP MACRO fs_id(x) AS
-    CASE WHEN fs_is_guid(fs_guid_text(x)) THEN fs_guid_text(x) ELSE fs_clean(x) END;
+CREATE OR REPLACE TEMP MACRO fs_link_guid(g) AS
+    CASE WHEN fs_is_guid(g) AND g <> '00000000-0000-0000-0000-000000000000' THEN g END;
+-- Record ids (Intune Device ID, Entra objectId): a GUID is normalised, anything else kept
+-- as cleaned (c: the cleaned cell, g: its fs_guid_text).
+CREATE OR REPLACE TEMP MACRO fs_id(c, g) AS CASE WHEN fs_is_guid(g) THEN g ELSE c END;
 -- Timestamps: ISO-8601 with space or T, 0-9 fraction digits, Z/offset/none (= UTC);
--- `Pending` and the 0001-01-01 / 9999-12-31 sentinels are "none".
-CREATE OR REPLACE TEMP MACRO fs_ts(x) AS
-    CASE WHEN left(fs_clean(x), 4) IN ('0000', '0001', '9999') THEN NULL
-         ELSE try_cast(try_cast(fs_clean(x) AS TIMESTAMPTZ) AS TIMESTAMP) END;
-CREATE OR REPLACE TEMP MACRO fs_bool(x) AS
-    CASE lower(fs_clean(x))
+-- `Pending` and the 0001-01-01 / 9999-12-31 sentinels are "none". Values with an offset
+-- go through TIMESTAMPTZ (TimeZone is UTC), the others through the cheaper TIMESTAMP.
+CREATE OR REPLACE TEMP MACRO fs_ts(c) AS
+    CASE WHEN left(c, 4) IN ('0000', '0001', '9999') THEN NULL
+         WHEN c[-6] IN ('+', '-') OR c[-5] IN ('+', '-') OR c[-3] IN ('+', '-')
+              THEN try_cast(try_cast(c AS TIMESTAMPTZ) AS TIMESTAMP)
+         ELSE try_cast(c AS TIMESTAMP) END;
+CREATE OR REPLACE TEMP MACRO fs_bool(c) AS
+    CASE lower(c)
         WHEN 'true' THEN true WHEN 'yes' THEN true WHEN '1' THEN true WHEN '-1' THEN true
         WHEN 'false' THEN false WHEN 'no' THEN false WHEN '0' THEN false END;
-CREATE OR REPLACE TEMP MACRO fs_int(x) AS
-    coalesce(try_cast(fs_clean(x) AS BIGINT), try_cast(try_cast(fs_clean(x) AS DOUBLE) AS BIGINT));
+CREATE OR REPLACE TEMP MACRO fs_int(c) AS
+    coalesce(try_cast(c AS BIGINT), try_cast(try_cast(c AS DOUBLE) AS BIGINT));
 -- Serial numbers: trimmed, placeholders are "none"; compared without white space, upper case.
-CREATE OR REPLACE TEMP MACRO fs_serial(x) AS
-    CASE WHEN lower(fs_clean(x)) IN ('to be filled by o.e.m.', 'default string',
+CREATE OR REPLACE TEMP MACRO fs_serial(c) AS
+    CASE WHEN lower(c) IN ('to be filled by o.e.m.', 'default string',
               'system serial number', 'not specified', 'none', 'n/a', '0', '123456789',
               '0123456789') THEN NULL
-         ELSE fs_clean(x) END;
+         ELSE c END;
 CREATE OR REPLACE TEMP MACRO fs_serial_key(s) AS upper(regexp_replace(s, '\s', '', 'g'));
 -- Out of scope (model.md section 0): 'platform', 'server' or NULL (in scope).
 CREATE OR REPLACE TEMP MACRO fs_scope(os, sku) AS
@@ -70,17 +80,14 @@ CREATE OR REPLACE TEMP MACRO fs_scope(os, sku) AS
               THEN 'platform'
          WHEN contains(lower(coalesce(os, '')), 'server') OR contains(lower(coalesce(sku, '')), 'server')
               THEN 'server' END;
--- Windows versions (`6.1.7601`, `10.0.19045.1`): part n as an integer (n = 1, 2, 3); a
--- missing third part is 0; a version whose first two parts are no integers is none.
-CREATE OR REPLACE TEMP MACRO fs_version_part(v, n) AS
-    CASE WHEN try_cast(trim(split_part(trim(v), '.', 1)) AS BIGINT) IS NOT NULL
-          AND try_cast(trim(split_part(trim(v), '.', 2)) AS BIGINT) IS NOT NULL
-         THEN CASE WHEN n < 3 THEN try_cast(trim(split_part(trim(v), '.', n)) AS BIGINT)
-                   ELSE coalesce(try_cast(trim(split_part(trim(v), '.', 3)) AS BIGINT), 0) END END;
-CREATE OR REPLACE TEMP MACRO fs_too_old(v) AS coalesce(
-    fs_version_part(v, 1) < 10
-    OR (fs_version_part(v, 1) = 10 AND fs_version_part(v, 3) > 0 AND fs_version_part(v, 3) < 16299),
-    false);
+-- Windows versions (`6.1.7601`, `10.0.19045.1`) as the list of their parts: part 1 and 2
+-- must be integers, a missing or non-numeric third part is 0.
+CREATE OR REPLACE TEMP MACRO fs_ver_major(l) AS
+    CASE WHEN try_cast(trim(l[2]) AS BIGINT) IS NOT NULL THEN try_cast(trim(l[1]) AS BIGINT) END;
+CREATE OR REPLACE TEMP MACRO fs_ver_build(l) AS coalesce(try_cast(trim(l[3]) AS BIGINT), 0);
+-- FLT009: older than Windows 10, or Windows 10 below build 16299 (1709).
+CREATE OR REPLACE TEMP MACRO fs_too_old(l) AS coalesce(
+    fs_ver_major(l) < 10 OR (fs_ver_major(l) = 10 AND fs_ver_build(l) BETWEEN 1 AND 16298), false);
 -- CSV cells a spreadsheet would run get a leading quote (outputs.md).
 CREATE OR REPLACE TEMP MACRO fs_csv_safe(x) AS
     CASE WHEN left(x, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || x ELSE x END;
@@ -100,11 +107,14 @@ CREATE OR REPLACE TEMP TABLE fs_entra_cols (
     "registeredOwners" VARCHAR, "mdmDisplayName" VARCHAR, "mdmAppId" VARCHAR,
     "isCompliant" VARCHAR, "registrationTime" VARCHAR, "approximateLastSignInDateTime" VARCHAR,
     "deviceId" VARCHAR, "isManaged" VARCHAR, "objectId" VARCHAR, "profileType" VARCHAR,
-    "deviceOwnership" VARCHAR);
+    "deviceOwnership" VARCHAR,
+    -- the older "preview" header
+    "deviceOSType" VARCHAR, "deviceOSVersion" VARCHAR, "approximateLastLogonTimeStamp" VARCHAR);
 CREATE OR REPLACE TEMP TABLE fs_configmgr_cols (
-    "ResourceID" VARCHAR, "Name0" VARCHAR, "Name" VARCHAR, "Client0" VARCHAR,
-    "Obsolete0" VARCHAR, "Operating_System_Name_and0" VARCHAR, "Build01" VARCHAR,
-    "AADDeviceID" VARCHAR, "SerialNumber0" VARCHAR, "LastActiveTime" VARCHAR,
+    "ResourceID" VARCHAR, "Name0" VARCHAR, "Name" VARCHAR, "Client0" VARCHAR, "Client" VARCHAR,
+    "Obsolete0" VARCHAR, "Obsolete" VARCHAR, "Operating_System_Name_and0" VARCHAR,
+    "Operating_System_Name_and" VARCHAR, "Build01" VARCHAR, "Build0" VARCHAR, "Build" VARCHAR,
+    "AADDeviceID" VARCHAR, "SerialNumber0" VARCHAR, "SerialNumber" VARCHAR, "LastActiveTime" VARCHAR,
     "MDMEnrolled" VARCHAR, "ComgmtPolicyPresent" VARCHAR, "HybridAADJoined" VARCHAR,
     "AADJoined" VARCHAR, "MDMWorkloads" VARCHAR, "EnrollmentStatusCode" VARCHAR);
 CREATE OR REPLACE TEMP TABLE fs_autopilot_cols (
@@ -120,24 +130,31 @@ WITH raw AS (
     SELECT * FROM read_csv(getvariable('intune_csv'), header = true, all_varchar = true,
                            delim = ',', quote = '"', escape = '"', union_by_name = true)
     UNION ALL BY NAME SELECT * FROM fs_intune_cols
-), parsed AS (
+), c AS (
     SELECT
-        fs_id("Device ID") AS id,
+        fs_clean("Device ID") AS id_c,
+        fs_guid_text(fs_clean("Device ID")) AS id_g,
         fs_clean("Device name") AS name,
-        fs_link_guid(coalesce(fs_clean("Azure AD Device ID"), fs_clean("Microsoft Entra Device ID"))) AS entra_id,
+        fs_guid_text(coalesce(fs_clean("Azure AD Device ID"), fs_clean("Microsoft Entra Device ID"))) AS entra_g,
         lower(coalesce(fs_clean("Managed by"), fs_clean("ManagementAgents"))) AS managed_by,
         lower(fs_clean("Ownership")) AS ownership_raw,
         lower(fs_clean("EnrollmentType")) AS enrollment_raw,
         lower(fs_clean("JoinType")) AS join_raw,
-        fs_bool("autopilotEnrolled") AS autopilot_enrolled,
+        fs_clean("autopilotEnrolled") AS autopilot_enrolled,
         fs_clean("OS") AS os,
         fs_clean("OS version") AS os_version,
         fs_clean("SkuFamily") AS sku,
-        fs_serial("Serial number") AS serial,
+        fs_clean("Serial number") AS serial,
         fs_clean("Compliance") AS compliance,
-        fs_ts("Enrollment date") AS enrolled,
-        fs_ts("Last check-in") AS last_sync
+        fs_clean("Enrollment date") AS enrolled,
+        fs_clean("Last check-in") AS last_sync
     FROM raw
+), parsed AS (
+    SELECT * REPLACE (fs_bool(autopilot_enrolled) AS autopilot_enrolled, fs_serial(serial) AS serial,
+                      fs_ts(enrolled) AS enrolled, fs_ts(last_sync) AS last_sync),
+        fs_id(id_c, id_g) AS id,
+        fs_link_guid(entra_g) AS entra_id
+    FROM c
 )
 SELECT
     id, name, entra_id, serial, fs_serial_key(serial) AS serial_key, enrolled, last_sync,
@@ -173,6 +190,9 @@ SELECT
          WHEN contains(join_raw, 'registered') OR join_raw = '2' THEN 'registered'
          WHEN contains(join_raw, 'joined') OR join_raw = '1' THEN 'entra_joined' END AS join_type,
     autopilot_enrolled,
+    -- the device: by Entra device id, else a device of its own (identity resolution below)
+    coalesce(entra_id, 'intune:' || id) AS gkey,
+    true AS is_primary,
     (name IS NOT NULL)::INT + (entra_id IS NOT NULL)::INT + (managed_by IS NOT NULL)::INT
       + (ownership_raw IS NOT NULL)::INT + (enrollment_raw IS NOT NULL)::INT
       + (join_raw IS NOT NULL)::INT + (os IS NOT NULL)::INT + (sku IS NOT NULL)::INT
@@ -180,37 +200,51 @@ SELECT
       + (last_sync IS NOT NULL)::INT AS non_empty
 FROM parsed
 WHERE id IS NOT NULL                       -- required column: else the row is rejected
-  AND fs_scope(os, sku) IS NULL
--- the same record twice: keep the latest activity, then the most non-empty fields
-QUALIFY row_number() OVER (
-    PARTITION BY id
-    ORDER BY last_sync DESC NULLS LAST, non_empty DESC,
-             concat_ws('|', name, entra_id, managed_by, ownership_raw, enrollment_raw, join_raw,
-                       serial, compliance, enrolled, os, sku)) = 1;
+  AND fs_scope(os, sku) IS NULL;
+
+-- The same record twice (same id): keep the latest activity, then the most non-empty
+-- fields, then the smallest row. The window runs over the repeated ids only.
+DELETE FROM fs_intune WHERE rowid IN (
+    SELECT rowid FROM fs_intune
+    WHERE id IN (SELECT id FROM fs_intune GROUP BY id HAVING count(*) > 1)
+    QUALIFY row_number() OVER (
+        PARTITION BY id
+        ORDER BY last_sync DESC NULLS LAST, non_empty DESC,
+                 concat_ws('|', name, entra_id, agent, ownership, enrollment_type, join_type,
+                           serial, compliance, enrolled, os, sku)) > 1);
 
 CREATE OR REPLACE TEMP TABLE fs_entra AS
 WITH raw AS (
     SELECT * FROM read_csv(getvariable('entra_csv'), header = true, all_varchar = true,
                            delim = ',', quote = '"', escape = '"', union_by_name = true)
     UNION ALL BY NAME SELECT * FROM fs_entra_cols
-), parsed AS (
+), c AS (
     SELECT
-        fs_id("objectId") AS object_id,
-        fs_link_guid("deviceId") AS device_id,
+        fs_clean("objectId") AS object_c,
+        fs_guid_text(fs_clean("objectId")) AS object_g,
+        fs_guid_text(fs_clean("deviceId")) AS device_g,
         fs_clean("displayName") AS name,
         lower(coalesce(fs_clean("joinType (trustType)"), fs_clean("deviceTrustType"))) AS trust_raw,
-        fs_bool("isManaged") AS is_managed,
-        fs_bool("isCompliant") AS is_compliant,
-        fs_bool("accountEnabled") AS enabled,
+        fs_clean("isManaged") AS is_managed,
+        fs_clean("isCompliant") AS is_compliant,
+        fs_clean("accountEnabled") AS enabled,
         lower(fs_clean("mdmAppId")) AS mdm_app_id,
         fs_clean("mdmDisplayName") AS mdm_name,
         lower(fs_clean("deviceOwnership")) AS ownership_raw,
-        fs_clean("operatingSystem") AS os,
-        fs_clean("operatingSystemVersion") AS os_version,
+        coalesce(fs_clean("operatingSystem"), fs_clean("deviceOSType")) AS os,
+        coalesce(fs_clean("operatingSystemVersion"), fs_clean("deviceOSVersion")) AS os_version,
         fs_clean("profileType") AS profile_type,
-        fs_ts("registrationTime") AS registered,
-        fs_ts("approximateLastSignInDateTime") AS last_sign_in
+        fs_clean("registrationTime") AS registered,
+        coalesce(fs_clean("approximateLastSignInDateTime"), fs_clean("approximateLastLogonTimeStamp")) AS last_sign_in
     FROM raw
+), parsed AS (
+    SELECT * EXCLUDE (object_c, object_g, device_g)
+             REPLACE (fs_bool(is_managed) AS is_managed, fs_bool(is_compliant) AS is_compliant,
+                      fs_bool(enabled) AS enabled, fs_ts(registered) AS registered,
+                      fs_ts(last_sign_in) AS last_sign_in),
+        fs_id(object_c, object_g) AS object_id,
+        fs_link_guid(device_g) AS device_id
+    FROM c
 ), typed AS (
     SELECT *,
         CASE WHEN trust_raw = 'azuread' THEN 'AzureAd'
@@ -227,120 +261,155 @@ WITH raw AS (
           + (ownership_raw IS NOT NULL)::INT + (os IS NOT NULL)::INT
           + (os_version IS NOT NULL)::INT + (profile_type IS NOT NULL)::INT
           + (registered IS NOT NULL)::INT + (last_sign_in IS NOT NULL)::INT
-          + (object_id IS NOT NULL)::INT + (device_id IS NOT NULL)::INT AS non_empty,
-        concat_ws('|', object_id, device_id, name, trust_raw, is_managed, mdm_name, os,
-                  registered, last_sign_in) AS norm
+          + (object_id IS NOT NULL)::INT + (device_id IS NOT NULL)::INT AS non_empty
     FROM parsed
     WHERE (object_id IS NOT NULL OR device_id IS NOT NULL)
       AND fs_scope(os, NULL) IS NULL
-), by_object AS (
-    SELECT * FROM typed
-    QUALIFY object_id IS NULL OR row_number() OVER (
-        PARTITION BY object_id
-        ORDER BY last_sign_in DESC NULLS LAST, non_empty DESC, norm) = 1
 )
--- two objects claiming one device id would make two devices with one key: one is kept
-SELECT * EXCLUDE (norm, trust_raw, ownership_raw),
+SELECT * EXCLUDE (trust_raw, ownership_raw),
        -- the device this object anchors
        coalesce(device_id, 'entra-object:' || object_id) AS gkey
-FROM by_object
-QUALIFY device_id IS NULL OR row_number() OVER (
-    PARTITION BY device_id
-    ORDER BY last_sign_in DESC NULLS LAST, non_empty DESC, norm) = 1;
+FROM typed;
+
+-- The same object twice (same objectId), then two objects claiming one device id (that
+-- would make two devices with one key): one is kept, as for Intune.
+DELETE FROM fs_entra WHERE rowid IN (
+    SELECT rowid FROM fs_entra
+    WHERE object_id IN (SELECT object_id FROM fs_entra GROUP BY object_id HAVING count(*) > 1)
+    QUALIFY row_number() OVER (
+        PARTITION BY object_id ORDER BY last_sign_in DESC NULLS LAST, non_empty DESC,
+                 concat_ws('|', object_id, device_id, name, trust, is_managed, mdm_name, os,
+                           registered, last_sign_in)) > 1);
+DELETE FROM fs_entra WHERE rowid IN (
+    SELECT rowid FROM fs_entra
+    WHERE device_id IN (SELECT device_id FROM fs_entra GROUP BY device_id HAVING count(*) > 1)
+    QUALIFY row_number() OVER (
+        PARTITION BY device_id ORDER BY last_sign_in DESC NULLS LAST, non_empty DESC,
+                 concat_ws('|', object_id, device_id, name, trust, is_managed, mdm_name, os,
+                           registered, last_sign_in)) > 1);
 
 CREATE OR REPLACE TEMP TABLE fs_configmgr AS
 WITH raw AS (
     SELECT * FROM read_csv(getvariable('configmgr_csv'), header = true, all_varchar = true,
                            delim = ',', quote = '"', escape = '"', union_by_name = true)
     UNION ALL BY NAME SELECT * FROM fs_configmgr_cols
-), parsed AS (
+), c AS (
     SELECT
         fs_clean("ResourceID") AS resource_id,
         coalesce(fs_clean("Name0"), fs_clean("Name")) AS name,
-        coalesce(fs_bool("Client0"), false) AS client,
-        coalesce(fs_bool("Obsolete0"), false) AS obsolete,
-        fs_clean("Operating_System_Name_and0") AS os_name,
-        fs_clean("Build01") AS build,
-        fs_link_guid("AADDeviceID") AS aad_id,
-        fs_serial("SerialNumber0") AS serial,
-        fs_ts("LastActiveTime") AS last_active,
-        fs_bool("MDMEnrolled") AS mdm_enrolled,
-        fs_bool("ComgmtPolicyPresent") AS comgmt_policy,
-        fs_bool("HybridAADJoined") AS hybrid_joined,
-        fs_bool("AADJoined") AS aad_joined,
-        fs_int("MDMWorkloads") AS workloads,
-        fs_int("EnrollmentStatusCode") AS status_code
+        coalesce(fs_clean("Client0"), fs_clean("Client")) AS client,
+        coalesce(fs_clean("Obsolete0"), fs_clean("Obsolete")) AS obsolete,
+        coalesce(fs_clean("Operating_System_Name_and0"), fs_clean("Operating_System_Name_and")) AS os_name,
+        coalesce(fs_clean("Build01"), fs_clean("Build0"), fs_clean("Build")) AS build,
+        fs_guid_text(fs_clean("AADDeviceID")) AS aad_g,
+        coalesce(fs_clean("SerialNumber0"), fs_clean("SerialNumber")) AS serial,
+        fs_clean("LastActiveTime") AS last_active,
+        fs_clean("MDMEnrolled") AS mdm_enrolled,
+        fs_clean("ComgmtPolicyPresent") AS comgmt_policy,
+        fs_clean("HybridAADJoined") AS hybrid_joined,
+        fs_clean("AADJoined") AS aad_joined,
+        fs_clean("MDMWorkloads") AS workloads,
+        fs_clean("EnrollmentStatusCode") AS status_code
     FROM raw
+), parsed AS (
+    SELECT * EXCLUDE (aad_g)
+             REPLACE (coalesce(fs_bool(client), false) AS client,
+                      coalesce(fs_bool(obsolete), false) AS obsolete,
+                      fs_serial(serial) AS serial, fs_ts(last_active) AS last_active,
+                      fs_bool(mdm_enrolled) AS mdm_enrolled, fs_bool(comgmt_policy) AS comgmt_policy,
+                      fs_bool(hybrid_joined) AS hybrid_joined, fs_bool(aad_joined) AS aad_joined,
+                      fs_int(workloads) AS workloads, fs_int(status_code) AS status_code),
+        fs_link_guid(aad_g) AS aad_id
+    FROM c
 )
 SELECT *, fs_serial_key(serial) AS serial_key
 FROM parsed
 WHERE resource_id IS NOT NULL
   AND NOT obsolete                                             -- Obsolete0 = 1: set aside
   AND NOT contains(lower(coalesce(os_name, '')), 'server')     -- servers
-  AND (os_name IS NULL OR contains(lower(os_name), 'windows')) -- other platforms
-QUALIFY row_number() OVER (
-    PARTITION BY resource_id
-    ORDER BY last_active DESC NULLS LAST,
-             ((name IS NOT NULL)::INT + (aad_id IS NOT NULL)::INT + (serial IS NOT NULL)::INT
-              + (build IS NOT NULL)::INT + (mdm_enrolled IS NOT NULL)::INT
-              + (workloads IS NOT NULL)::INT) DESC,
-             concat_ws('|', name, client, aad_id, serial, build, mdm_enrolled, comgmt_policy,
-                       hybrid_joined, aad_joined, workloads, status_code)) = 1;
+  AND (os_name IS NULL OR contains(lower(os_name), 'windows')); -- other platforms
+
+-- The same ResourceID twice: the latest LastActiveTime, then the most non-empty fields.
+DELETE FROM fs_configmgr WHERE rowid IN (
+    SELECT rowid FROM fs_configmgr
+    WHERE resource_id IN (SELECT resource_id FROM fs_configmgr GROUP BY resource_id HAVING count(*) > 1)
+    QUALIFY row_number() OVER (
+        PARTITION BY resource_id
+        ORDER BY last_active DESC NULLS LAST,
+                 ((name IS NOT NULL)::INT + (aad_id IS NOT NULL)::INT + (serial IS NOT NULL)::INT
+                  + (build IS NOT NULL)::INT + (mdm_enrolled IS NOT NULL)::INT
+                  + (workloads IS NOT NULL)::INT) DESC,
+                 concat_ws('|', name, client, aad_id, serial, build, mdm_enrolled, comgmt_policy,
+                           hybrid_joined, aad_joined, workloads, status_code)) > 1);
 
 CREATE OR REPLACE TEMP TABLE fs_autopilot AS
 WITH raw AS (
     SELECT * FROM read_csv(getvariable('autopilot_csv'), header = true, all_varchar = true,
                            delim = ',', quote = '"', escape = '"', union_by_name = true)
     UNION ALL BY NAME SELECT * FROM fs_autopilot_cols
-), parsed AS (
+), c AS (
     SELECT
-        fs_link_guid("id") AS id,
-        fs_serial("Serial number") AS serial,
+        fs_guid_text(fs_clean("id")) AS id_g,
         fs_clean("Serial number") AS raw_serial,
         fs_clean("Group tag") AS group_tag,
         lower(replace(replace(fs_clean("Enrollment state"), ' ', ''), '_', '')) AS state,
-        fs_link_guid("azureAdDeviceId") AS entra_id,
-        fs_id("managedDeviceId") AS managed_device_id,
-        fs_ts("Last contacted") AS last_contacted,
+        fs_guid_text(fs_clean("azureAdDeviceId")) AS entra_g,
+        fs_clean("managedDeviceId") AS managed_c,
+        fs_guid_text(fs_clean("managedDeviceId")) AS managed_g,
+        fs_clean("Last contacted") AS last_contacted,
         fs_clean("User") AS upn,
         fs_clean("Device name") AS device_name
     FROM raw
+), parsed AS (
+    SELECT * EXCLUDE (id_g, entra_g, managed_c, managed_g)
+             REPLACE (fs_ts(last_contacted) AS last_contacted),
+        fs_link_guid(id_g) AS id,
+        fs_serial(raw_serial) AS serial,
+        fs_link_guid(entra_g) AS entra_id,
+        -- managedDeviceId: the all-zero GUID is none
+        CASE WHEN managed_g <> '00000000-0000-0000-0000-000000000000'
+             THEN fs_id(managed_c, managed_g) END AS managed_device_id
+    FROM c
 )
 SELECT * EXCLUDE (raw_serial), fs_serial_key(serial) AS serial_key,
        coalesce(id, fs_serial_key(serial)) AS sort_id
 FROM parsed
-WHERE raw_serial IS NOT NULL OR id IS NOT NULL
--- the same record twice: same id, or (rows without id) the same normalised serial
-QUALIFY coalesce(id, fs_serial_key(serial)) IS NULL OR row_number() OVER (
-    PARTITION BY coalesce(id, fs_serial_key(serial))
-    ORDER BY last_contacted DESC NULLS LAST,
-             ((group_tag IS NOT NULL)::INT + (upn IS NOT NULL)::INT + (state IS NOT NULL)::INT) DESC,
-             concat_ws('|', serial, group_tag, state, upn)) = 1;
+WHERE raw_serial IS NOT NULL OR id IS NOT NULL;
+
+-- The same record twice: same id, or (rows without id) the same normalised serial.
+DELETE FROM fs_autopilot WHERE rowid IN (
+    SELECT rowid FROM fs_autopilot
+    WHERE sort_id IN (SELECT sort_id FROM fs_autopilot GROUP BY sort_id HAVING count(*) > 1)
+    QUALIFY row_number() OVER (
+        PARTITION BY sort_id
+        ORDER BY last_contacted DESC NULLS LAST,
+                 ((group_tag IS NOT NULL)::INT + (upn IS NOT NULL)::INT + (state IS NOT NULL)::INT) DESC,
+                 concat_ws('|', serial, group_tag, state, upn)) > 1);
 
 -- ---------------------------------------------------------------------------------------
 -- Identity resolution (model.md section 1). A device is a group key `gkey`: the Entra
 -- device id (whether or not the Entra export holds the object), else
 -- entra-object:<objectId>, intune:<id>, configmgr:<ResourceID>, autopilot:<SERIAL>.
 -- ---------------------------------------------------------------------------------------
--- Intune: by Entra device id, else a device of its own.
-CREATE OR REPLACE TEMP TABLE fs_intune_l AS
-SELECT *, coalesce(entra_id, 'intune:' || id) AS gkey FROM fs_intune;
+-- Intune: by Entra device id, else a device of its own (fs_intune.gkey).
 
 -- The best Intune record per serial (tie-break: latest check-in, latest enrollment, id).
 CREATE OR REPLACE TEMP TABLE fs_serial_best AS
-SELECT serial_key, gkey FROM fs_intune_l
-WHERE serial_key IS NOT NULL
-QUALIFY row_number() OVER (
-    PARTITION BY serial_key ORDER BY last_sync DESC NULLS LAST, enrolled DESC NULLS LAST, id) = 1;
+SELECT serial_key, gkey, last_sync, enrolled, id FROM fs_intune WHERE serial_key IS NOT NULL;
+DELETE FROM fs_serial_best WHERE rowid IN (
+    SELECT rowid FROM fs_serial_best
+    WHERE serial_key IN (SELECT serial_key FROM fs_serial_best GROUP BY serial_key HAVING count(*) > 1)
+    QUALIFY row_number() OVER (
+        PARTITION BY serial_key ORDER BY last_sync DESC NULLS LAST, enrolled DESC NULLS LAST, id) > 1);
 
 -- Autopilot: managedDeviceId, Entra device id, serial; strongest first ([ZTDID] needs
 -- Entra physicalIds, which no CSV carries).
 CREATE OR REPLACE TEMP TABLE fs_autopilot_l AS
-SELECT a.*,
+SELECT a.*, true AS is_primary,
        coalesce(im.gkey, a.entra_id, sb.gkey,
                 'autopilot:' || coalesce(a.serial_key, a.id)) AS gkey
 FROM fs_autopilot a
-LEFT JOIN fs_intune_l im ON im.id = a.managed_device_id
+LEFT JOIN fs_intune im ON im.id = a.managed_device_id
 LEFT JOIN fs_serial_best sb ON sb.serial_key = a.serial_key;
 
 -- ConfigMgr: AADDeviceID, else serial (to Intune), else a unique ServerAd name.
@@ -350,7 +419,7 @@ WITH serverad AS (
     FROM fs_entra WHERE trust = 'ServerAd' AND name IS NOT NULL
     GROUP BY lower(name) HAVING count(*) = 1
 )
-SELECT c.*,
+SELECT c.*, true AS is_primary,
        coalesce(c.aad_id,
                 CASE WHEN c.aad_id IS NULL THEN sb.gkey END,
                 CASE WHEN c.aad_id IS NULL THEN sa.gkey END,
@@ -362,33 +431,43 @@ LEFT JOIN serverad sa ON sa.lname = lower(c.name);
 -- ---------------------------------------------------------------------------------------
 -- Primary records per device, and what classification reads from all records
 -- ---------------------------------------------------------------------------------------
-CREATE OR REPLACE TEMP TABLE fs_intune_p AS
-SELECT *, count(*) OVER w AS n_records, max(last_sync) OVER w AS max_sync,
-       bool_or(agent IS NOT DISTINCT FROM 'classic') OVER w AS any_classic
-FROM fs_intune_l
-WINDOW w AS (PARTITION BY gkey)
-QUALIFY row_number() OVER (
-    PARTITION BY gkey ORDER BY last_sync DESC NULLS LAST, enrolled DESC NULLS LAST, id) = 1;
+-- Devices with several records of one source (rare): what is read from all of them, and
+-- the primary by the tie-break; the others get is_primary = false.
+CREATE OR REPLACE TEMP TABLE fs_intune_g AS
+SELECT gkey, count(*) AS n_records, max(last_sync) AS max_sync,
+       bool_or(agent IS NOT DISTINCT FROM 'classic') AS any_classic
+FROM fs_intune GROUP BY gkey HAVING count(*) > 1;
+UPDATE fs_intune SET is_primary = false WHERE rowid IN (
+    SELECT rowid FROM fs_intune WHERE gkey IN (SELECT gkey FROM fs_intune_g)
+    QUALIFY row_number() OVER (PARTITION BY gkey ORDER BY last_sync DESC NULLS LAST, enrolled DESC NULLS LAST, id) > 1);
 
-CREATE OR REPLACE TEMP TABLE fs_configmgr_p AS
-SELECT *, count(*) OVER w AS n_records, max(last_active) OVER w AS max_active,
-       bool_or(client) OVER w AS any_client,
-       bool_or(client AND aad_id IS NULL) OVER w AS any_client_no_aad
-FROM fs_configmgr_l
-WINDOW w AS (PARTITION BY gkey)
--- a live client is primary over a discovered-only record
-QUALIFY row_number() OVER (
-    PARTITION BY gkey ORDER BY client DESC, last_active DESC NULLS LAST, resource_id) = 1;
+CREATE OR REPLACE TEMP TABLE fs_configmgr_g AS
+SELECT gkey, count(*) AS n_records, max(last_active) AS max_active,
+       bool_or(client) AS any_client, bool_or(client AND aad_id IS NULL) AS any_client_no_aad
+FROM fs_configmgr_l GROUP BY gkey HAVING count(*) > 1;
+UPDATE fs_configmgr_l SET is_primary = false WHERE rowid IN (
+    SELECT rowid FROM fs_configmgr_l WHERE gkey IN (SELECT gkey FROM fs_configmgr_g)
+    -- a live client is primary over a discovered-only record
+    QUALIFY row_number() OVER (PARTITION BY gkey ORDER BY client DESC, last_active DESC NULLS LAST, resource_id) > 1);
 
-CREATE OR REPLACE TEMP TABLE fs_autopilot_p AS
-SELECT *, count(*) OVER w AS n_records, bool_or(entra_id IS NOT NULL) OVER w AS carries_entra_id,
-       -- FLT015: an Autopilot group tag of the policy's userless_group_tags (default)
-       bool_or(lower(group_tag) IN ('kiosk', 'shared')) OVER w AS any_userless_tag,
-       bool_or(state IN ('notcontacted', 'failed')) OVER w AS any_never_enrolled
-FROM fs_autopilot_l
-WINDOW w AS (PARTITION BY gkey)
+CREATE OR REPLACE TEMP TABLE fs_autopilot_g AS
+SELECT gkey, count(*) AS n_records, bool_or(entra_id IS NOT NULL) AS carries_entra_id,
+       bool_or(lower(group_tag) IN ('kiosk', 'shared')) AS any_userless_tag,
+       bool_or(state IN ('notcontacted', 'failed')) AS any_never_enrolled
+FROM fs_autopilot_l GROUP BY gkey HAVING count(*) > 1;
+UPDATE fs_autopilot_l SET is_primary = false WHERE rowid IN (
+    SELECT rowid FROM fs_autopilot_l WHERE gkey IN (SELECT gkey FROM fs_autopilot_g)
+    QUALIFY row_number() OVER (PARTITION BY gkey ORDER BY last_contacted DESC NULLS LAST, sort_id) > 1);
+
+-- FLT102 (second part): primary Intune records of different devices sharing a serial:
+-- every one but the latest (tie-break) fires.
+CREATE OR REPLACE TEMP TABLE fs_serial_dup AS
+SELECT gkey FROM fs_intune
+WHERE is_primary
+  AND serial_key IN (SELECT serial_key FROM fs_intune WHERE is_primary AND serial_key IS NOT NULL
+                     GROUP BY serial_key HAVING count(*) > 1)
 QUALIFY row_number() OVER (
-    PARTITION BY gkey ORDER BY last_contacted DESC NULLS LAST, sort_id) = 1;
+    PARTITION BY serial_key ORDER BY last_sync DESC NULLS LAST, enrolled DESC NULLS LAST, id) > 1;
 
 -- ---------------------------------------------------------------------------------------
 -- Classification (model.md section 2)
@@ -396,9 +475,9 @@ QUALIFY row_number() OVER (
 CREATE OR REPLACE TEMP TABLE fs_device AS
 WITH keys AS (
     SELECT gkey FROM fs_entra
-    UNION SELECT gkey FROM fs_intune_p
-    UNION SELECT gkey FROM fs_configmgr_p
-    UNION SELECT gkey FROM fs_autopilot_p
+    UNION SELECT gkey FROM fs_intune
+    UNION SELECT gkey FROM fs_configmgr_l
+    UNION SELECT gkey FROM fs_autopilot_l
 )
 SELECT
     k.gkey AS device_key,
@@ -412,26 +491,32 @@ SELECT
     e.os AS entra_os, e.os_version AS entra_os_version,
     i.id AS intune_id, i.agent, i.ownership AS intune_ownership, i.enrollment_type,
     i.join_type AS intune_join_type, i.autopilot_enrolled, i.entra_id AS intune_entra_id,
-    i.name AS intune_name, i.serial AS intune_serial, i.serial_key AS intune_serial_key,
-    i.compliance, i.last_sync AS intune_last_sync, i.enrolled AS intune_enrolled,
-    coalesce(i.n_records, 0) AS intune_records, i.os_version AS intune_os_version,
-    coalesce(i.any_classic, false) AS intune_any_classic, i.max_sync AS intune_max_sync,
+    i.name AS intune_name, i.serial AS intune_serial,
+    i.compliance,
+    CASE WHEN i.id IS NULL THEN 0 ELSE coalesce(ig.n_records, 1) END AS intune_records,
+    i.os_version AS intune_os_version,
+    coalesce(ig.any_classic, i.agent IS NOT DISTINCT FROM 'classic') AS intune_any_classic,
+    coalesce(ig.max_sync, i.last_sync) AS intune_max_sync,
     c.resource_id, c.client AS cm_client_row, c.mdm_enrolled, c.comgmt_policy,
     c.hybrid_joined AS cm_hybrid, c.aad_joined AS cm_aad_joined, c.workloads,
     c.status_code, c.aad_id AS cm_aad_id, c.os_name AS cm_os, c.build AS cm_build,
     c.name AS cm_name, c.serial AS cm_serial,
-    coalesce(c.any_client, false) AS cm_any_client,
-    coalesce(c.any_client_no_aad, false) AS cm_any_client_no_aad,
+    coalesce(cg.any_client, c.client, false) AS cm_any_client,
+    coalesce(cg.any_client_no_aad, c.client AND c.aad_id IS NULL, false) AS cm_any_client_no_aad,
     a.state AS ap_state, a.group_tag, a.serial AS ap_serial, a.device_name AS ap_name,
-    coalesce(a.carries_entra_id, false) AS ap_carries_entra_id,
-    coalesce(a.any_userless_tag, false) AS ap_userless_tag,
-    coalesce(a.any_never_enrolled, false) AS ap_never_enrolled,
-    greatest(i.max_sync, e.last_sign_in, c.max_active) AS last_seen
+    coalesce(ag.carries_entra_id, a.entra_id IS NOT NULL, false) AS ap_carries_entra_id,
+    coalesce(ag.any_userless_tag, lower(a.group_tag) IN ('kiosk', 'shared'), false) AS ap_userless_tag,
+    coalesce(ag.any_never_enrolled, a.state IN ('notcontacted', 'failed'), false) AS ap_never_enrolled,
+    greatest(coalesce(ig.max_sync, i.last_sync), e.last_sign_in, coalesce(cg.max_active, c.last_active)) AS last_seen,
+    k.gkey IN (SELECT gkey FROM fs_serial_dup) AS dup_serial_loser
 FROM keys k
 LEFT JOIN fs_entra e ON e.gkey = k.gkey
-LEFT JOIN fs_intune_p i ON i.gkey = k.gkey
-LEFT JOIN fs_configmgr_p c ON c.gkey = k.gkey
-LEFT JOIN fs_autopilot_p a ON a.gkey = k.gkey;
+LEFT JOIN (SELECT * FROM fs_intune WHERE is_primary) i ON i.gkey = k.gkey
+LEFT JOIN (SELECT * FROM fs_configmgr_l WHERE is_primary) c ON c.gkey = k.gkey
+LEFT JOIN (SELECT * FROM fs_autopilot_l WHERE is_primary) a ON a.gkey = k.gkey
+LEFT JOIN fs_intune_g ig ON ig.gkey = k.gkey
+LEFT JOIN fs_configmgr_g cg ON cg.gkey = k.gkey
+LEFT JOIN fs_autopilot_g ag ON ag.gkey = k.gkey;
 
 CREATE OR REPLACE TEMP TABLE devices AS
 WITH asof_t AS (
@@ -538,32 +623,28 @@ WITH asof_t AS (
 -- ---------------------------------------------------------------------------------------
 , facts AS (
     SELECT *,
-        -- FLT102 (second part): primary Intune records of different devices sharing a
-        -- serial: every one but the latest (tie-break) fires
-        intune_serial_key IS NOT NULL AND count(*) OVER ws > 1
-          AND row_number() OVER (
-                PARTITION BY intune_serial_key
-                ORDER BY intune_last_sync DESC NULLS LAST, intune_enrolled DESC NULLS LAST, intune_id) > 1
-          AS dup_serial_loser,
         -- FLT103 (second part): a Workplace object named like a ServerAd object
         trust = 'Workplace' AND lower(entra_name) IN (
             SELECT lower(name) FROM fs_entra WHERE trust = 'ServerAd' AND name IS NOT NULL)
           AS workplace_name_dup,
         -- FLT009: Windows older than 10, or Windows 10 below build 16299
-        (cm_client AND cm_client_row
-            AND fs_too_old(coalesce(cm_build, CASE WHEN contains(regexp_extract(cm_os, '(\S+)$', 1), '.')
-                                                   THEN regexp_extract(cm_os, '(\S+)$', 1) END)))
-          OR fs_too_old(entra_os_version) AS old_os,
-        CASE WHEN fs_version_part(coalesce(intune_os_version, entra_os_version, cm_build), 1) = 10
-             AND coalesce(fs_version_part(coalesce(intune_os_version, entra_os_version, cm_build), 3), 0) > 0
-             THEN fs_version_part(coalesce(intune_os_version, entra_os_version, cm_build), 3) END
-          AS win10_build,
+        (cm_client AND cm_client_row AND fs_too_old(cm_ver)) OR fs_too_old(entra_ver) AS old_os,
+        -- FLT008: the Windows 10 build of the device's os_version
+        CASE WHEN fs_ver_major(os_ver) = 10 AND fs_ver_build(os_ver) > 0
+             THEN fs_ver_build(os_ver) END AS win10_build,
         regexp_replace(lower(coalesce(compliance, '')), '[^a-z0-9]', '', 'g')
             IN ('noncompliant', 'notcompliant', '2')
           OR (is_compliant IS NOT DISTINCT FROM false AND is_managed IS NOT DISTINCT FROM true)
           AS noncompliant
-    FROM cls
-    WINDOW ws AS (PARTITION BY intune_serial_key)
+    FROM (
+        SELECT *,
+            string_split(trim(entra_os_version), '.') AS entra_ver,
+            -- ConfigMgr Build01, else the version in the OS name (`NT Workstation 6.1`)
+            string_split(trim(coalesce(cm_build,
+                CASE WHEN contains(regexp_extract(cm_os, '(\S+)$', 1), '.')
+                     THEN regexp_extract(cm_os, '(\S+)$', 1) END)), '.') AS cm_ver,
+            string_split(trim(coalesce(intune_os_version, entra_os_version, cm_build)), '.') AS os_ver
+        FROM cls)
 ), ruled AS (
     SELECT *,
         concat_ws(';',
@@ -625,8 +706,8 @@ SELECT
     fs_csv_safe(coalesce(intune_serial, cm_serial, ap_serial)) AS serial_number,
     sources,
     nullif(findings, '') AS findings,
-    CASE WHEN regexp_matches(findings, 'FLT00[1248]|FLT01[0368]') THEN 'error'
-         WHEN regexp_matches(findings, 'FLT00[35679]|FLT01[125]|FLT10[1-6]') THEN 'warning'
+    CASE WHEN regexp_matches(findings, 'FLT00[124]|FLT01[0368]') THEN 'error'
+         WHEN regexp_matches(findings, 'FLT00[356789]|FLT01[125]|FLT10[1-6]') THEN 'warning'
          WHEN findings <> '' THEN 'info' END AS max_severity,
     coalesce(tenant_attached, false) AS tenant_attached,
     nullif(workloads_text, '') AS workloads
