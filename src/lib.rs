@@ -10,6 +10,7 @@ pub mod classify;
 pub mod diag;
 pub mod diff;
 pub mod explain;
+pub mod fxhash;
 pub mod ingest;
 pub mod model;
 pub mod policy;

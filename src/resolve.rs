@@ -3,6 +3,7 @@
 //! tie-break of [`order`].
 
 use crate::diag::Warning;
+use crate::fxhash::FxHashMap;
 use crate::ingest::autopilot::AutopilotRecord;
 use crate::ingest::configmgr::ConfigMgrRecord;
 use crate::ingest::entra::{EntraRecord, Trust};
@@ -11,7 +12,7 @@ use crate::ingest::value::{serial_key, Guid, Micros};
 use crate::ingest::{Input, Records};
 use crate::model::{SkipReason, Source};
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Every in-scope record of every input, by source.
 #[derive(Debug, Default, Clone)]
@@ -117,13 +118,6 @@ fn intune_rank(r: &IntuneRecord) -> (Option<Micros>, Option<Micros>, &str) {
     (r.last_sync, r.enrolled, &r.id)
 }
 
-fn entra_sort_id(r: &EntraRecord) -> String {
-    r.object_id
-        .clone()
-        .or_else(|| r.device_id.map(|g| g.to_string()))
-        .unwrap_or_default()
-}
-
 fn ap_sort_id(r: &AutopilotRecord) -> String {
     r.id.map(|g| g.to_string())
         .or_else(|| r.serial.as_deref().map(serial_key))
@@ -139,7 +133,7 @@ fn dedup<T: std::fmt::Debug>(
     file_line: impl Fn(&T) -> (u16, u64),
     inputs: &mut [Input],
 ) {
-    let mut best: HashMap<String, usize> = HashMap::new();
+    let mut best: FxHashMap<String, usize> = FxHashMap::default();
     let mut drop = vec![false; records.len()];
     let norm = |r: &T| {
         // The byte-smallest normalised row: the record without its position.
@@ -297,13 +291,25 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
         inputs,
     );
     // Deterministic record order, whatever the row order of the inputs.
-    fleet.intune.sort_by(|a, b| a.id.cmp(&b.id));
-    fleet.entra.sort_by_key(entra_sort_id);
+    sort_records(&mut fleet.intune, |a, b| a.id.cmp(&b.id));
+    sort_records(&mut fleet.entra, |a, b| {
+        (&a.object_id, a.device_id).cmp(&(&b.object_id, b.device_id))
+    });
+    sort_records(&mut fleet.configmgr, |a, b| {
+        a.resource_id.cmp(&b.resource_id)
+    });
+    sort_records(&mut fleet.autopilot, |a, b| {
+        (a.id, &a.serial).cmp(&(b.id, &b.serial))
+    });
     fleet
-        .configmgr
-        .sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
-    fleet.autopilot.sort_by_key(ap_sort_id);
-    fleet
+}
+
+/// Sorts large records by moving each once: the permutation is sorted, not the records.
+fn sort_records<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| cmp(&v[a], &v[b]));
+    let mut slots: Vec<Option<T>> = std::mem::take(v).into_iter().map(Some).collect();
+    *v = idx.into_iter().filter_map(|i| slots[i].take()).collect();
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -317,7 +323,7 @@ enum AnchorKey {
 
 struct Builder {
     devices: Vec<Device>,
-    by_anchor: HashMap<AnchorKey, usize>,
+    by_anchor: FxHashMap<AnchorKey, usize>,
 }
 
 impl Builder {
@@ -342,9 +348,9 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     let mut warnings = Vec::new();
     let mut b = Builder {
         devices: Vec::new(),
-        by_anchor: HashMap::new(),
+        by_anchor: FxHashMap::default(),
     };
-    let entra_by_devid: HashMap<Guid, usize> = fleet
+    let entra_by_devid: FxHashMap<Guid, usize> = fleet
         .entra
         .iter()
         .enumerate()
@@ -362,8 +368,8 @@ pub fn resolve(fleet: Fleet) -> Resolved {
 
     // Intune: by Entra device id, else a device of its own.
     let mut intune_device = vec![0usize; fleet.intune.len()];
-    let mut intune_by_id: HashMap<&str, usize> = HashMap::new();
-    let mut intune_by_serial: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut intune_by_id: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut intune_by_serial: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (i, r) in fleet.intune.iter().enumerate() {
         let (d, kind) = match r.entra_device_id {
             Some(g) => (devid_device(&mut b, g), LinkKind::EntraDeviceId),
@@ -386,7 +392,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     };
 
     // Autopilot placeholders: AzureAd objects for an imported device, never deployed.
-    let entra_by_ztdid: HashMap<Guid, usize> = fleet
+    let entra_by_ztdid: FxHashMap<Guid, usize> = fleet
         .entra
         .iter()
         .enumerate()
@@ -416,7 +422,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         .collect();
 
     // Autopilot: managedDeviceId, Entra device id, [ZTDID], serial; strongest first.
-    let mut folded: HashMap<usize, usize> = HashMap::new(); // placeholder device -> target device
+    let mut folded: FxHashMap<usize, usize> = FxHashMap::default(); // placeholder device -> target device
     let mut ap_only: Vec<usize> = Vec::new();
     for (i, a) in fleet.autopilot.iter().enumerate() {
         let mut cands: Vec<(usize, LinkKind)> = Vec::new();
@@ -494,7 +500,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     }
 
     // ConfigMgr: AADDeviceID, else serial (to Intune), else a unique ServerAd name.
-    let mut serverad_by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut serverad_by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (e, r) in fleet.entra.iter().enumerate() {
         if r.trust == Some(Trust::ServerAd) {
             if let Some(n) = &r.name {

@@ -3,13 +3,13 @@
 //! across devices) are computed here over groups of devices.
 
 use crate::classify::Classified;
+use crate::fxhash::FxHashMap;
 use crate::ingest::entra::Trust;
 use crate::ingest::intune::Agent;
 use crate::ingest::value::{serial_key, Micros};
 use crate::resolve::{order, Resolved};
 use polars::prelude::*;
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// Per-device facts, in device order.
 #[derive(Debug, Clone, Default)]
@@ -171,7 +171,7 @@ pub fn compute(
             .collect();
 
     // FLT102: primary Intune records of different devices sharing a serial.
-    let mut by_serial: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_serial: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (di, d) in r.devices.iter().enumerate() {
         if let Some(s) = d
             .intune
@@ -198,7 +198,7 @@ pub fn compute(
     }
 
     // FLT103: Entra objects sharing an [HWID]; a Workplace object named like a ServerAd one.
-    let mut by_hwid: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_hwid: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     let mut serverad_names: std::collections::HashSet<String> = Default::default();
     for (di, d) in r.devices.iter().enumerate() {
         if let Some(e) = d.entra.map(|e| &fleet.entra[e]) {

@@ -568,6 +568,24 @@ fn clock_with_a_huge_negative_hour_is_no_date() {
 }
 
 #[test]
+fn many_json_values_on_one_line_read_in_linear_time() {
+    // Regression: each top-level value's line was counted from the start of the text, so
+    // 20,000 concatenated pages on one line took minutes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("autopilot.json");
+    let one = "{\"serialNumber\":\"S1\",\"groupTag\":\"Kiosk\",\"enrollmentState\":\"enrolled\"}";
+    std::fs::write(&path, one.repeat(20_000)).unwrap();
+    let started = std::time::Instant::now();
+    let i = read_path(&path);
+    assert_eq!((i.rows_read, i.records.len()), (20_000, 20_000));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn every_broken_file_through_the_binary_exits_0_or_2_and_accounts_for_every_row() {
     let dir = data("broken");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
