@@ -363,6 +363,20 @@ fn explain_a_device_of_each_state() {
         fleetstate::model::State::ALL.len() - 1,
         "every state but unknown is in the sample"
     );
+    // `unknown`: an Intune record naming an Entra device, and no Entra export to say how.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("intune.csv"),
+        "Device ID,Device name,Last check-in,Azure AD Device ID,Managed by,Ownership,OS,JoinType\n\
+         c0ffee00-0000-4000-8000-000000000001,PC-UNKNOWN,2026-11-20 00:00:00,d0000000-0000-4000-8000-000000000001,Intune,Corporate,Windows,Unknown\n",
+    )
+    .unwrap();
+    let u = analyse(dir.path(), Policy::default(), Selection::default());
+    assert_eq!(u.devices[0].state, fleetstate::model::State::Unknown);
+    let e = fleetstate::explain::explain(&u, 0);
+    text.push_str(
+        &fleetstate::explain::render(&e).replace(&format!("{}/", dir.path().display()), ""),
+    );
     let text = text.replace(&format!("{}/", root.display()), "");
     insta::assert_snapshot!("explain_each_state", text);
 }
