@@ -56,10 +56,14 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     .with_context(|| format!("writing the report into {}", args.out.display()))?;
     print_summary(&analysis, &args.out)?;
     let threshold = args.fail_on.as_deref().and_then(Severity::parse);
-    match (threshold, analysis.outcome.highest_unsuppressed()) {
-        (Some(t), Some(h)) if h >= t => Ok(1),
-        _ => Ok(0),
-    }
+    let code = match (threshold, analysis.outcome.highest_unsuppressed()) {
+        (Some(t), Some(h)) if h >= t => 1,
+        _ => 0,
+    };
+    // The process ends here: freeing millions of records one by one would only cost time
+    // (the operating system reclaims the memory at exit).
+    std::mem::forget(analysis);
+    Ok(code)
 }
 
 fn print_summary(a: &analyze::Analysis, out: &std::path::Path) -> Result<()> {
