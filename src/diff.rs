@@ -77,9 +77,7 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
 pub fn write(changes: &[Change], dir: &Path, raw_csv: bool) -> std::io::Result<()> {
     let staging = crate::report::atomic::Staging::new(dir)?;
     {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_path(staging.path("changes.csv"))?;
+        let mut w = crate::report::csv_out::writer(&staging.path("changes.csv"))?;
         w.write_record(["device_key", "device_name", "change", "from", "to"])?;
         for c in changes {
             let cells = [

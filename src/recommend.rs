@@ -289,9 +289,7 @@ pub fn write(
         }
     };
     {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_path(staging.path("recommendations.csv"))?;
+        let mut w = crate::report::csv_out::writer(&staging.path("recommendations.csv"))?;
         w.write_record([
             "device_key",
             "device_name",
@@ -315,9 +313,7 @@ pub fn write(
         w.flush()?;
     }
     {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_path(staging.path("plan.csv"))?;
+        let mut w = crate::report::csv_out::writer(&staging.path("plan.csv"))?;
         w.write_record(["state", "next_step", "devices"])?;
         for (s, step, n) in plan(&a.devices, recs) {
             w.write_record([s.as_str(), step, &n.to_string()])?;

@@ -295,9 +295,7 @@ pub fn write(snaps: &[Snapshot], targets: &[String], dir: &Path) -> std::io::Res
     let header = columns();
     let rows: Vec<Vec<String>> = snaps.iter().map(|s| row(s, targets)).collect();
     {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_path(staging.path("trend.csv"))?;
+        let mut w = crate::report::csv_out::writer(&staging.path("trend.csv"))?;
         w.write_record(&header)?;
         for r in &rows {
             w.write_record(r)?;

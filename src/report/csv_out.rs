@@ -102,7 +102,8 @@ pub fn device_cells<'a>(d: &'a Classified, f: &DeviceFindings) -> Vec<Cow<'a, st
     ]
 }
 
-fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
+/// A CSV writer for every output: LF line ends, buffered.
+pub fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
     let file = std::fs::File::create(path)?;
     Ok(csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
