@@ -9,6 +9,7 @@ use crate::model::Source;
 use crate::policy::Policy;
 use crate::resolve::{self, Resolved};
 use crate::rules;
+use crate::timing;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -124,6 +125,10 @@ pub fn read_inputs(
     let results: Vec<(Result<Input, IngestError>, bool, &Path)> = files
         .par_iter()
         .map(|(spec, in_folder)| {
+            let _t = crate::timing::span(format!(
+                "  read {}",
+                spec.path.file_name().unwrap_or_default().to_string_lossy()
+            ));
             (
                 ingest::read_file(&spec.path, spec.forced, opts),
                 *in_folder,
@@ -163,22 +168,31 @@ pub fn end_of_day(date: chrono::NaiveDate) -> Micros {
 }
 
 pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
+    let t = timing::span("read");
     let (mut inputs, mut run_warnings) = read_inputs(&opts.inputs, &opts.read)?;
     if let Some(p) = &opts.pseudonymize {
         inputs.par_iter_mut().for_each(|i| p.apply(i));
     }
+    drop(t);
+    let t = timing::span("resolve: gather");
     let fleet = resolve::gather(&mut inputs);
+    drop(t);
+    let t = timing::span("resolve: link");
     let resolved = resolve::resolve(fleet);
+    drop(t);
     let copts = ClassifyOptions {
         stale_days: opts.policy.activity.stale_days,
         as_of: opts.read.as_of,
     };
+    let t = timing::span("classify");
     let (devices, as_of) = classify::classify(&resolved, &copts);
+    drop(t);
     if as_of.is_none() {
         run_warnings.push(Warning::global(
             "no device has an activity time and no --as-of was given: as_of is null and staleness is not evaluated",
         ));
     }
+    let t = timing::span("rules");
     let outcome = rules::evaluate(&resolved, &devices, as_of, &opts.policy, &opts.selection)
         .map_err(|e| AnalyzeError::Rules(e.to_string()))?;
     for e in &outcome.expired_exemptions {
@@ -190,6 +204,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
         )));
     }
     let device_findings = outcome.per_device(devices.len());
+    drop(t);
     Ok(Analysis {
         inputs,
         resolved,

@@ -23,5 +23,6 @@ pub mod sample;
 pub mod scope;
 pub mod snapshot;
 pub mod tenants;
+pub mod timing;
 pub mod trend;
 pub mod verify;

@@ -28,6 +28,9 @@ pub struct AnalyzeArgs {
     /// into OUT/<tenant>/, and OUT/parquet/tenant=<name>/snapshot=<date>/devices.parquet
     #[arg(long, value_name = "DIR", conflicts_with = "inputs")]
     tenants: Option<PathBuf>,
+    /// Print how long each stage took (read, resolve, classify, rules, each output) on stderr
+    #[arg(long)]
+    timings: bool,
     /// Exit 1 when an unsuppressed finding of this severity or higher exists
     #[arg(long, value_name = "SEVERITY", value_parser = ["error", "warning", "info"])]
     fail_on: Option<String>,
@@ -38,6 +41,9 @@ pub struct AnalyzeArgs {
 pub fn run(args: AnalyzeArgs) -> Result<u8> {
     if let Some(dir) = &args.tenants {
         return run_tenants(&args, dir);
+    }
+    if args.timings {
+        fleetstate::timing::enable();
     }
     let opts: AnalyzeOptions = args.read.analyze_options(&args.inputs)?;
     let pb = super::spinner("reading, resolving, classifying, evaluating rules");
@@ -55,6 +61,9 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     )
     .with_context(|| format!("writing the report into {}", args.out.display()))?;
     print_summary(&analysis, &args.out)?;
+    if args.timings {
+        print_timings()?;
+    }
     let threshold = args.fail_on.as_deref().and_then(Severity::parse);
     let code = match (threshold, analysis.outcome.highest_unsuppressed()) {
         (Some(t), Some(h)) if h >= t => 1,
@@ -141,4 +150,21 @@ fn run_tenants(args: &AnalyzeArgs, dir: &std::path::Path) -> Result<u8> {
         (Some(t), Some(h)) if h >= t => Ok(1),
         _ => Ok(0),
     }
+}
+
+fn print_timings() -> Result<()> {
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "timings (stage, wall, resident memory at its end, peak so far):")?;
+    let mib = |b: Option<u64>| b.map_or("-".to_string(), |b| format!("{} MiB", b >> 20));
+    for s in fleetstate::timing::take() {
+        writeln!(
+            err,
+            "  {:<30} {:>9.3} s {:>10} {:>10}",
+            s.name,
+            s.took.as_secs_f64(),
+            mib(s.rss),
+            mib(s.peak_rss)
+        )?;
+    }
+    Ok(())
 }

@@ -36,6 +36,21 @@ pub fn parse_bool(s: &str) -> Result<bool, Bad> {
 pub struct Guid(pub u128);
 
 impl Guid {
+    /// The lower-case hyphenated form, written into `buf`.
+    pub fn format(self, buf: &mut [u8; 36]) -> &str {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut nibble = 32;
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = if matches!(i, 8 | 13 | 18 | 23) {
+                b'-'
+            } else {
+                nibble -= 1;
+                HEX[(self.0 >> (nibble * 4)) as usize & 0xf]
+            };
+        }
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
+
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
@@ -43,16 +58,7 @@ impl Guid {
 
 impl std::fmt::Display for Guid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let v = self.0;
-        write!(
-            f,
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            (v >> 96) as u32,
-            (v >> 80) as u16,
-            (v >> 64) as u16,
-            (v >> 48) as u16,
-            v & 0xffff_ffff_ffff
-        )
+        f.write_str(self.format(&mut [0; 36]))
     }
 }
 
@@ -329,15 +335,87 @@ fn parse_iso(s: &str) -> Result<Micros, Bad> {
 
 /// Formats a timestamp as outputs.md wants it: `2026-11-26T03:04:05Z`.
 pub fn format_ts(us: Micros) -> String {
-    match chrono::DateTime::from_timestamp_micros(us) {
-        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        None => String::new(),
+    let mut buf = [0u8; 20];
+    match format_ts_into(us, &mut buf) {
+        Some(s) => s.to_string(),
+        None => match chrono::DateTime::from_timestamp_micros(us) {
+            Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            None => String::new(),
+        },
     }
+}
+
+/// [`format_ts`] without allocating, for years 0000 to 9999 (`None` outside them).
+pub fn format_ts_into(us: Micros, buf: &mut [u8; 20]) -> Option<&str> {
+    let secs = us.div_euclid(1_000_000);
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut put = |at: usize, v: i64, width: usize| {
+        let mut v = v;
+        for i in (0..width).rev() {
+            buf[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, month, 2);
+    put(8, day, 2);
+    put(11, sod / 3600, 2);
+    put(14, sod / 60 % 60, 2);
+    put(17, sod % 60, 2);
+    buf[4] = b'-';
+    buf[7] = b'-';
+    buf[10] = b'T';
+    buf[13] = b':';
+    buf[16] = b':';
+    buf[19] = b'Z';
+    std::str::from_utf8(buf).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_ts_matches_chrono() {
+        let samples = [
+            0i64,
+            -1,
+            1_764_126_245_123_456,
+            951_782_400_000_000, // 2000-02-29
+            -62_135_596_800_000_000, // 0001-01-01
+            253_402_300_799_999_999, // 9999-12-31T23:59:59
+            -86_400_000_000 * 365 * 3 + 17,
+        ];
+        let mut x: i64 = 0x2545_f491_4f6c_dd1d;
+        let randoms = (0..20_000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.rem_euclid(253_402_300_799_999_999 + 62_135_596_800_000_000)
+                - 62_135_596_800_000_000
+        });
+        for us in samples.into_iter().chain(randoms) {
+            let want = chrono::DateTime::from_timestamp_micros(us)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            assert_eq!(format_ts(us), want, "{us}");
+        }
+        assert_eq!(format_ts(i64::MAX), "");
+    }
 
     fn known(s: &str) -> Option<Micros> {
         match parse_date(s) {

@@ -2,6 +2,7 @@
 
 use crate::classify::Classified;
 use crate::ingest::value::format_ts;
+use crate::model::{Source, Workload};
 use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -57,49 +58,59 @@ pub type DeviceFindings = (Vec<&'static str>, Option<Severity>);
 
 /// The text cells of one device row, in [`DEVICE_COLUMNS`] order.
 pub fn device_cells<'a>(d: &'a Classified, f: &DeviceFindings) -> Vec<Cow<'a, str>> {
+    (0..DEVICE_COLUMNS.len())
+        .map(|c| device_cell(c, d, f))
+        .collect()
+}
+
+/// Cell `column` (an index into [`DEVICE_COLUMNS`]) of a device row: borrowed but for the
+/// few cells that are joined or formatted.
+pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> Cow<'a, str> {
     fn o(v: &Option<String>) -> Cow<'_, str> {
         Cow::Borrowed(v.as_deref().unwrap_or(""))
     }
-    vec![
-        Cow::Borrowed(d.device_key.as_str()),
-        o(&d.device_name),
-        Cow::Borrowed(d.state.as_str()),
-        Cow::Borrowed(d.join_type.as_str()),
-        Cow::Borrowed(d.management.as_str()),
-        Cow::Borrowed(d.ownership.as_str()),
-        Cow::Borrowed(d.ownership_source.as_str()),
-        Cow::Borrowed(d.enrollment_method.as_str()),
-        Cow::Borrowed(b(d.autopilot_registered)),
-        Cow::Borrowed(b(d.stale)),
-        Cow::Owned(d.last_seen.map(format_ts).unwrap_or_default()),
-        o(&d.entra_device_id),
-        o(&d.entra_object_id),
-        o(&d.intune_device_id),
-        o(&d.configmgr_resource_id),
-        o(&d.autopilot_id),
-        o(&d.serial_number),
-        o(&d.os),
-        o(&d.os_version),
-        o(&d.primary_user),
-        Cow::Owned(
-            d.sources
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("+"),
-        ),
-        Cow::Owned(f.0.join(";")),
-        Cow::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
-        Cow::Borrowed(b(d.tenant_attached)),
-        Cow::Owned(
-            d.workloads
-                .iter()
-                .map(|w| w.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-        ),
-        o(&d.autopilot_object_id),
-    ]
+    fn joined<T: Copy>(items: &[T], name: fn(T) -> &'static str, sep: &str) -> Cow<'static, str> {
+        match items {
+            [] => Cow::Borrowed(""),
+            [one] => Cow::Borrowed(name(*one)),
+            _ => Cow::Owned(
+                items
+                    .iter()
+                    .map(|&x| name(x))
+                    .collect::<Vec<_>>()
+                    .join(sep),
+            ),
+        }
+    }
+    match column {
+        0 => Cow::Borrowed(d.device_key.as_str()),
+        1 => o(&d.device_name),
+        2 => Cow::Borrowed(d.state.as_str()),
+        3 => Cow::Borrowed(d.join_type.as_str()),
+        4 => Cow::Borrowed(d.management.as_str()),
+        5 => Cow::Borrowed(d.ownership.as_str()),
+        6 => Cow::Borrowed(d.ownership_source.as_str()),
+        7 => Cow::Borrowed(d.enrollment_method.as_str()),
+        8 => Cow::Borrowed(b(d.autopilot_registered)),
+        9 => Cow::Borrowed(b(d.stale)),
+        10 => Cow::Owned(d.last_seen.map(format_ts).unwrap_or_default()),
+        11 => o(&d.entra_device_id),
+        12 => o(&d.entra_object_id),
+        13 => o(&d.intune_device_id),
+        14 => o(&d.configmgr_resource_id),
+        15 => o(&d.autopilot_id),
+        16 => o(&d.serial_number),
+        17 => o(&d.os),
+        18 => o(&d.os_version),
+        19 => o(&d.primary_user),
+        20 => joined(&d.sources, Source::as_str, "+"),
+        21 => joined(&f.0, |c| c, ";"),
+        22 => Cow::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
+        23 => Cow::Borrowed(b(d.tenant_attached)),
+        24 => joined(&d.workloads, Workload::as_str, ";"),
+        25 => o(&d.autopilot_object_id),
+        _ => Cow::Borrowed(""),
+    }
 }
 
 /// A CSV writer for every output: LF line ends, buffered.
@@ -124,15 +135,15 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    if raw {
-        w.write_record(cells.into_iter().map(|c| c.as_ref().as_bytes().to_vec()))?;
-    } else {
-        w.write_record(
-            cells
-                .into_iter()
-                .map(|c| neutralise(c.as_ref()).into_owned()),
-        )?;
+    for c in cells {
+        let c = c.as_ref();
+        if raw {
+            w.write_field(c)?;
+        } else {
+            w.write_field(neutralise(c).as_ref())?;
+        }
     }
+    w.write_record(None::<&[u8]>)?;
     Ok(())
 }
 
@@ -182,7 +193,11 @@ pub fn write_devices(
     let mut w = writer(path)?;
     w.write_record(DEVICE_COLUMNS)?;
     for (d, f) in devices.iter().zip(findings) {
-        write_row(&mut w, device_cells(d, f), raw)?;
+        write_row(
+            &mut w,
+            (0..DEVICE_COLUMNS.len()).map(|c| device_cell(c, d, f)),
+            raw,
+        )?;
     }
     finish(w)
 }

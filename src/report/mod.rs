@@ -12,6 +12,7 @@ pub mod summary;
 pub mod xlsx;
 
 use crate::analyze::Analysis;
+use crate::timing;
 use std::path::Path;
 
 /// Options that change what is written.
@@ -43,11 +44,18 @@ pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::i
     let ((a, b), c) = rayon::join(
         || {
             rayon::join(
-                || csv_out::write_devices(devices, findings, &staging.path("devices.csv"), raw),
-                || parquet::write_devices(devices, findings, &staging.path("devices.parquet")),
+                || {
+                    let _t = timing::span("write devices.csv");
+                    csv_out::write_devices(devices, findings, &staging.path("devices.csv"), raw)
+                },
+                || {
+                    let _t = timing::span("write devices.parquet");
+                    parquet::write_devices(devices, findings, &staging.path("devices.parquet"))
+                },
             )
         },
         || {
+            let _t = timing::span("write findings.csv");
             let path = staging.path("findings.csv");
             csv_out::write_findings(&analysis.outcome.findings, devices, &path, raw)
         },
@@ -57,6 +65,7 @@ pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::i
     c?;
     let mut files = vec!["devices.csv", "devices.parquet", "findings.csv"];
     if !opts.no_html {
+        let _t = timing::span("write report.html and charts");
         let mut charts = figures::analysis_charts(analysis);
         charts.push(figures::funnel_chart(analysis));
         let recs = crate::recommend::recommend_all(analysis);
@@ -75,6 +84,8 @@ pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::i
         xlsx::write(analysis, &staging.path("report.xlsx"))?;
         files.push("report.xlsx");
     }
+    let t = timing::span("write summary.json");
     summary::write(analysis, &staging.path("summary.json"))?;
+    drop(t);
     staging.commit(&files, "summary.json", OUTPUTS)
 }

@@ -1,7 +1,8 @@
 //! `devices.parquet`: the columns of `devices.csv` with their types (booleans, a UTC
 //! timestamp), raw values (no formula neutralising).
 
-use super::csv_out::{device_cells, DeviceFindings, DEVICE_COLUMNS};
+use super::csv_out::{device_cell, DeviceFindings, DEVICE_COLUMNS};
+use rayon::prelude::*;
 use crate::classify::Classified;
 use polars::prelude::*;
 use std::io;
@@ -11,52 +12,40 @@ fn to_io(e: PolarsError) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-/// Builds the device frame (also the input of later stages that work on frames).
+/// Builds the device frame (also the input of later stages that work on frames): one
+/// column at a time, in parallel, straight from the devices (no per-cell strings).
 pub fn device_frame(
     devices: &[Classified],
     findings: &[DeviceFindings],
 ) -> PolarsResult<DataFrame> {
     let n = devices.len();
-    let mut text: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); DEVICE_COLUMNS.len()];
-    for (d, f) in devices.iter().zip(findings) {
-        for (i, c) in device_cells(d, f).into_iter().enumerate() {
-            text[i].push(if c.is_empty() {
-                None
-            } else {
-                Some(c.into_owned())
-            });
-        }
-    }
-    let mut columns = Vec::with_capacity(DEVICE_COLUMNS.len());
-    for (i, name) in DEVICE_COLUMNS.iter().enumerate() {
-        let col: Column = match *name {
-            "autopilot_registered" => Column::new(
-                (*name).into(),
-                devices
-                    .iter()
-                    .map(|d| d.autopilot_registered)
-                    .collect::<Vec<_>>(),
-            ),
-            "stale" => Column::new(
-                (*name).into(),
-                devices.iter().map(|d| d.stale).collect::<Vec<_>>(),
-            ),
-            "tenant_attached" => Column::new(
-                (*name).into(),
-                devices
-                    .iter()
-                    .map(|d| d.tenant_attached)
-                    .collect::<Vec<_>>(),
-            ),
-            "last_seen" => Column::new(
-                (*name).into(),
-                devices.iter().map(|d| d.last_seen).collect::<Vec<_>>(),
-            )
-            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?,
-            _ => Column::new((*name).into(), std::mem::take(&mut text[i])),
-        };
-        columns.push(col);
-    }
+    let columns: Vec<Column> = DEVICE_COLUMNS
+        .par_iter()
+        .enumerate()
+        .map(|(i, &name)| -> PolarsResult<Column> {
+            let bools = |f: fn(&Classified) -> bool| {
+                Column::new(name.into(), devices.iter().map(f).collect::<Vec<_>>())
+            };
+            Ok(match name {
+                "autopilot_registered" => bools(|d| d.autopilot_registered),
+                "stale" => bools(|d| d.stale),
+                "tenant_attached" => bools(|d| d.tenant_attached),
+                "last_seen" => Column::new(
+                    name.into(),
+                    devices.iter().map(|d| d.last_seen).collect::<Vec<_>>(),
+                )
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?,
+                _ => StringChunked::from_iter_options(
+                    name.into(),
+                    devices.iter().zip(findings).map(|(d, f)| {
+                        let c = device_cell(i, d, f);
+                        (!c.is_empty()).then_some(c)
+                    }),
+                )
+                .into_column(),
+            })
+        })
+        .collect::<PolarsResult<_>>()?;
     DataFrame::new(n, columns)
 }
 

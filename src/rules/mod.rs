@@ -270,6 +270,7 @@ pub fn evaluate(
         entra_device_id: fleet.entra_has_device_id,
         configmgr: fleet.given.contains(&Source::ConfigMgr),
     };
+    let t = crate::timing::span("  rules: facts");
     let facts = facts::compute(
         resolved,
         devices,
@@ -277,6 +278,7 @@ pub fn evaluate(
         policy.activity.stale_days,
         &policy.corporate.userless_group_tags,
     );
+    drop(t);
     let mut outcome = Outcome::default();
     if rules.is_empty() || devices.is_empty() {
         outcome.expired_exemptions = policy
@@ -287,6 +289,7 @@ pub fn evaluate(
             .collect();
         return Ok(outcome);
     }
+    let t = crate::timing::span("  rules: frame + polars plan");
     let frame = facts::frame(devices, &facts)?;
     let exprs: Vec<Expr> = rules
         .iter()
@@ -297,6 +300,8 @@ pub fn evaluate(
         })
         .collect();
     let fired = frame.lazy().select(exprs).collect()?;
+    drop(t);
+    let _t = crate::timing::span("  rules: evidence");
     for (rule, severity) in &rules {
         let column = fired
             .column(rule.code)?
