@@ -120,33 +120,35 @@ fn intune_rank(r: &IntuneRecord) -> (Option<Micros>, Option<Micros>, &str) {
 
 fn ap_sort_id(r: &AutopilotRecord) -> String {
     r.id.map(|g| g.to_string())
-        .or_else(|| r.serial.as_deref().map(serial_key))
+        .or_else(|| r.serial.as_deref().map(|s| serial_key(s).into_owned()))
         .unwrap_or_default()
 }
 
-/// Removes copies of one record (same id) keeping the best, counting the rest per file.
-fn dedup<T: std::fmt::Debug>(
-    records: &mut Vec<T>,
-    key: impl Fn(&T) -> Option<String>,
+/// Which records are copies of another with the same key (`keys[i]` is record `i`'s),
+/// keeping the best: latest activity, then most non-empty fields, then the byte-smallest
+/// row. Order-independent.
+fn duplicates<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
+    records: &[T],
+    keys: impl Iterator<Item = Option<K>>,
     activity: impl Fn(&T) -> Option<Micros>,
     non_empty: impl Fn(&T) -> u16,
     file_line: impl Fn(&T) -> (u16, u64),
-    inputs: &mut [Input],
-) {
-    let mut best: FxHashMap<String, usize> = FxHashMap::default();
+) -> Vec<bool> {
+    let mut best: FxHashMap<K, usize> = FxHashMap::default();
     let mut drop = vec![false; records.len()];
     let norm = |r: &T| {
         // The byte-smallest normalised row: the record without its position.
         let (f, l) = file_line(r);
         format!("{r:?}").replacen(&format!("file: {f}, line: {l},"), "", 1)
     };
-    for i in 0..records.len() {
-        let Some(k) = key(&records[i]) else { continue };
-        match best.get(&k).copied() {
-            None => {
-                best.insert(k, i);
+    for (i, k) in keys.enumerate() {
+        let Some(k) = k else { continue };
+        match best.entry(k) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
             }
-            Some(j) => {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let j = *o.get();
                 let (a, b) = (&records[i], &records[j]);
                 let better = match (activity(a), activity(b)) {
                     (Some(x), Some(y)) if x != y => x > y,
@@ -160,20 +162,32 @@ fn dedup<T: std::fmt::Debug>(
                 };
                 if better {
                     drop[j] = true;
-                    best.insert(k, i);
+                    o.insert(i);
                 } else {
                     drop[i] = true;
                 }
             }
         }
     }
+    drop
+}
+
+/// Removes the records [`duplicates`] marked, counting them per file.
+fn remove<T>(
+    records: &mut Vec<T>,
+    drop: Vec<bool>,
+    file_of: impl Fn(&T) -> u16,
+    inputs: &mut [Input],
+) {
+    if !drop.contains(&true) {
+        return;
+    }
     let mut i = 0;
     records.retain(|r| {
         let d = drop[i];
         i += 1;
         if d {
-            let (f, _) = file_line(r);
-            if let Some(input) = inputs.get_mut(f as usize) {
+            if let Some(input) = inputs.get_mut(file_of(r) as usize) {
                 input.skip(SkipReason::Duplicate, 1);
             }
         }
@@ -181,135 +195,149 @@ fn dedup<T: std::fmt::Debug>(
     });
 }
 
+/// Appends the records of one file, taking the vector whole when it is the first.
+fn append<T>(all: &mut Vec<T>, mut v: Vec<T>, file: u16, set_file: fn(&mut T, u16)) {
+    v.iter_mut().for_each(|r| set_file(r, file));
+    if all.is_empty() {
+        *all = v;
+    } else {
+        all.append(&mut v);
+    }
+}
+
 /// Gathers the records of every input into one fleet, removing duplicate records.
 pub fn gather(inputs: &mut [Input]) -> Fleet {
     let mut fleet = Fleet::default();
+    let t = crate::timing::span("    gather: move");
     for (fi, input) in inputs.iter_mut().enumerate() {
         fleet.given.insert(input.source);
         fleet.files.push(input.display_path());
         fleet.columns.push(input.columns.clone());
         let records = std::mem::replace(&mut input.records, Records::Intune(Vec::new()));
+        let fi = fi as u16;
         match records {
-            Records::Intune(v) => fleet.intune.extend(v.into_iter().map(|mut r| {
-                r.file = fi as u16;
-                r
-            })),
+            Records::Intune(v) => append(&mut fleet.intune, v, fi, |r, f| r.file = f),
             Records::Entra(v) => {
                 if input.columns.contains_key("DEVICE_ID") {
                     fleet.entra_has_device_id = true;
                 }
-                fleet.entra.extend(v.into_iter().map(|mut r| {
-                    r.file = fi as u16;
-                    r
-                }))
+                append(&mut fleet.entra, v, fi, |r, f| r.file = f)
             }
-            Records::ConfigMgr(v) => fleet.configmgr.extend(v.into_iter().map(|mut r| {
-                r.file = fi as u16;
-                r
-            })),
-            Records::Autopilot(v) => fleet.autopilot.extend(v.into_iter().map(|mut r| {
-                r.file = fi as u16;
-                r
-            })),
+            Records::ConfigMgr(v) => append(&mut fleet.configmgr, v, fi, |r, f| r.file = f),
+            Records::Autopilot(v) => append(&mut fleet.autopilot, v, fi, |r, f| r.file = f),
         }
     }
-    dedup(
-        &mut fleet.intune,
-        |r| Some(r.id.clone()),
-        |r| r.last_sync,
-        |r| r.non_empty,
-        |r| (r.file, r.line),
-        inputs,
-    );
-    dedup(
-        &mut fleet.entra,
-        |r| r.object_id.clone().map(|o| format!("o:{o}")),
-        |r| r.last_sign_in,
-        |r| r.non_empty,
-        |r| (r.file, r.line),
-        inputs,
-    );
+    macro_rules! dedup {
+        ($records:expr, $key:expr, $activity:expr) => {
+            dedup!($records, keys: $records.iter().map($key), $activity)
+        };
+        ($records:expr, keys: $keys:expr, $activity:expr) => {{
+            let drop = duplicates(
+                &$records,
+                $keys,
+                $activity,
+                |r| r.non_empty,
+                |r| (r.file, r.line),
+            );
+            remove(&mut $records, drop, |r| r.file, inputs);
+        }};
+    }
+    drop(t);
+    let t = crate::timing::span("    gather: dedup");
+    dedup!(fleet.intune, |r| Some(r.id.as_str()), |r| r.last_sync);
+    dedup!(fleet.entra, |r| r.object_id.as_deref(), |r| r.last_sign_in);
     // Two objects claiming one device id would make two devices with one key: one is kept.
-    dedup(
-        &mut fleet.entra,
-        |r| r.device_id.map(|d| d.to_string()),
-        |r| r.last_sign_in,
-        |r| r.non_empty,
-        |r| (r.file, r.line),
-        inputs,
-    );
-    dedup(
-        &mut fleet.configmgr,
-        |r| Some(r.resource_id.clone()),
-        |r| r.last_active,
-        |r| r.non_empty,
-        |r| (r.file, r.line),
-        inputs,
-    );
-    dedup(
-        &mut fleet.autopilot,
-        |r| r.id.map(|g| g.to_string()),
-        |r| r.last_contacted,
-        |r| r.non_empty,
-        |r| (r.file, r.line),
-        inputs,
-    );
+    dedup!(fleet.entra, |r| r.device_id, |r| r.last_sign_in);
+    dedup!(fleet.configmgr, |r| Some(r.resource_id.as_str()), |r| r
+        .last_active);
+    dedup!(fleet.autopilot, |r| r.id, |r| r.last_contacted);
     // Autopilot rows without id (CSV forms) are the same record as any with their serial.
     let with_id: BTreeSet<String> = fleet
         .autopilot
         .iter()
         .filter(|r| r.id.is_some())
-        .filter_map(|r| r.serial.as_deref().map(serial_key))
+        .filter_map(|r| r.serial.as_deref().map(|s| serial_key(s).into_owned()))
         .collect();
-    let mut keep = Vec::with_capacity(fleet.autopilot.len());
-    for r in std::mem::take(&mut fleet.autopilot) {
-        if r.id.is_none()
-            && r.serial
-                .as_deref()
-                .is_some_and(|s| with_id.contains(&serial_key(s)))
-        {
-            if let Some(input) = inputs.get_mut(r.file as usize) {
-                input.skip(SkipReason::Duplicate, 1);
-            }
-        } else {
-            keep.push(r);
-        }
+    if !with_id.is_empty() {
+        let drop: Vec<bool> = fleet
+            .autopilot
+            .iter()
+            .map(|r| {
+                r.id.is_none()
+                    && r.serial
+                        .as_deref()
+                        .is_some_and(|s| with_id.contains(serial_key(s).as_ref()))
+            })
+            .collect();
+        remove(&mut fleet.autopilot, drop, |r| r.file, inputs);
     }
-    fleet.autopilot = keep;
-    dedup(
-        &mut fleet.autopilot,
-        |r| {
-            if r.id.is_none() {
-                r.serial.as_deref().map(serial_key)
-            } else {
-                None
-            }
-        },
-        |r| r.last_contacted,
-        |r| r.non_empty,
-        |r| (r.file, r.line),
-        inputs,
+    let serials: Vec<Option<std::borrow::Cow<'_, str>>> = fleet
+        .autopilot
+        .iter()
+        .map(|r| match r.id {
+            None => r.serial.as_deref().map(serial_key),
+            Some(_) => None,
+        })
+        .collect();
+    dedup!(
+        fleet.autopilot,
+        keys: serials.iter().map(|s| s.as_deref()),
+        |r| r.last_contacted
     );
-    // Deterministic record order, whatever the row order of the inputs.
-    sort_records(&mut fleet.intune, |a, b| a.id.cmp(&b.id));
-    sort_records(&mut fleet.entra, |a, b| {
-        (&a.object_id, a.device_id).cmp(&(&b.object_id, b.device_id))
-    });
-    sort_records(&mut fleet.configmgr, |a, b| {
-        a.resource_id.cmp(&b.resource_id)
-    });
-    sort_records(&mut fleet.autopilot, |a, b| {
-        (a.id, &a.serial).cmp(&(b.id, &b.serial))
-    });
+    drop(t);
+    let _t = crate::timing::span("    gather: sort");
+    // Deterministic record order, whatever the row order of the inputs: a stable sort on
+    // keys gathered once (no record is touched during the sort), then one move per record.
+    macro_rules! sort_by_key {
+        ($records:expr, |$r:ident| $key:expr) => {{
+            let mut keys: Vec<_> = $records
+                .iter()
+                .enumerate()
+                .map(|(i, $r)| ($key, i))
+                .collect();
+            keys.sort_unstable();
+            let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
+            permute(&mut $records, order);
+        }};
+    }
+    sort_by_key!(fleet.intune, |r| prefix(&r.id));
+    sort_by_key!(fleet.entra, |r| (
+        r.object_id.as_deref().map(prefix),
+        r.device_id
+    ));
+    sort_by_key!(fleet.configmgr, |r| prefix(&r.resource_id));
+    sort_by_key!(fleet.autopilot, |r| (r.id, r.serial.as_deref().map(prefix)));
     fleet
 }
 
-/// Sorts large records by moving each once: the permutation is sorted, not the records.
-fn sort_records<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
-    let mut idx: Vec<usize> = (0..v.len()).collect();
-    idx.sort_by(|&a, &b| cmp(&v[a], &v[b]));
-    let mut slots: Vec<Option<T>> = std::mem::take(v).into_iter().map(Some).collect();
-    *v = idx.into_iter().filter_map(|i| slots[i].take()).collect();
+/// Puts `v` in the order `order` (new `v[i]` = old `v[order[i]]`), in place: each cycle
+/// of the permutation is followed with swaps, so no second copy of the records is made.
+fn permute<T>(v: &mut [T], order: Vec<usize>) {
+    let mut done = vec![false; v.len()];
+    for i in 0..v.len() {
+        if done[i] {
+            continue;
+        }
+        let mut j = i;
+        loop {
+            done[j] = true;
+            let k = order[j];
+            if k == i {
+                break;
+            }
+            v.swap(j, k);
+            j = k;
+        }
+    }
+}
+
+/// A sort key for a string that orders like its bytes: the first 16 bytes as a big-endian
+/// number decide most comparisons without reading the string again.
+fn prefix(s: &str) -> (u128, &str) {
+    let mut b = [0u8; 16];
+    let n = s.len().min(16);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    (u128::from_be_bytes(b), s)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -323,21 +351,21 @@ enum AnchorKey {
 
 struct Builder {
     devices: Vec<Device>,
+    /// Devices anchored by anything but an Entra object (those are devices `0..n_entra`,
+    /// device `e` for object `e`).
     by_anchor: FxHashMap<AnchorKey, usize>,
 }
 
 impl Builder {
     fn device(&mut self, key: AnchorKey) -> usize {
+        if let AnchorKey::Entra(e) = key {
+            return e;
+        }
         if let Some(&d) = self.by_anchor.get(&key) {
             return d;
         }
         let d = self.devices.len();
-        let mut dev = Device::default();
-        if let AnchorKey::Entra(e) = key {
-            dev.entra = Some(e);
-            dev.links.push((Source::Entra, e, LinkKind::Anchor));
-        }
-        self.devices.push(dev);
+        self.devices.push(Device::default());
         self.by_anchor.insert(key, d);
         d
     }
@@ -356,9 +384,13 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         .enumerate()
         .filter_map(|(i, r)| r.device_id.map(|d| (d, i)))
         .collect();
-    for e in 0..fleet.entra.len() {
-        b.device(AnchorKey::Entra(e));
-    }
+    b.devices = (0..fleet.entra.len())
+        .map(|e| Device {
+            entra: Some(e),
+            links: vec![(Source::Entra, e, LinkKind::Anchor)],
+            ..Device::default()
+        })
+        .collect();
     let devid_device = |b: &mut Builder, g: Guid| -> usize {
         match entra_by_devid.get(&g) {
             Some(&e) => b.device(AnchorKey::Entra(e)),
@@ -368,8 +400,10 @@ pub fn resolve(fleet: Fleet) -> Resolved {
 
     // Intune: by Entra device id, else a device of its own.
     let mut intune_device = vec![0usize; fleet.intune.len()];
-    let mut intune_by_id: FxHashMap<&str, usize> = FxHashMap::default();
-    let mut intune_by_serial: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    let mut intune_by_id: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(fleet.intune.len(), Default::default());
+    // The best Intune record for a serial (tie-break), for serial links.
+    let mut intune_by_serial: FxHashMap<std::borrow::Cow<'_, str>, usize> = FxHashMap::default();
     for (i, r) in fleet.intune.iter().enumerate() {
         let (d, kind) = match r.entra_device_id {
             Some(g) => (devid_device(&mut b, g), LinkKind::EntraDeviceId),
@@ -380,16 +414,18 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         intune_device[i] = d;
         intune_by_id.insert(r.id.as_str(), i);
         if let Some(s) = &r.serial {
-            intune_by_serial.entry(serial_key(s)).or_default().push(i);
+            intune_by_serial
+                .entry(serial_key(s))
+                .and_modify(|best| {
+                    if order(intune_rank(r), intune_rank(&fleet.intune[*best])) == Ordering::Less {
+                        *best = i;
+                    }
+                })
+                .or_insert(i);
         }
     }
-    // The best Intune record for a serial (tie-break), for serial links.
-    let by_serial = |s: &str| -> Option<usize> {
-        let list = intune_by_serial.get(&serial_key(s))?;
-        list.iter()
-            .copied()
-            .min_by(|&x, &y| order(intune_rank(&fleet.intune[x]), intune_rank(&fleet.intune[y])))
-    };
+    let by_serial =
+        |s: &str| -> Option<usize> { intune_by_serial.get(serial_key(s).as_ref()).copied() };
 
     // Autopilot placeholders: AzureAd objects for an imported device, never deployed.
     let entra_by_ztdid: FxHashMap<Guid, usize> = fleet
@@ -398,27 +434,25 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         .enumerate()
         .filter_map(|(i, r)| r.ztdid.map(|z| (z, i)))
         .collect();
-    let ap_linked: BTreeSet<usize> = fleet
-        .autopilot
-        .iter()
-        .flat_map(|a| {
-            let by_dev = a
-                .entra_device_id
-                .and_then(|g| entra_by_devid.get(&g).copied());
-            let by_z = a.id.and_then(|z| entra_by_ztdid.get(&z).copied());
-            by_dev.into_iter().chain(by_z)
+    let mut ap_linked = vec![false; fleet.entra.len()];
+    for a in &fleet.autopilot {
+        let by_dev = a
+            .entra_device_id
+            .and_then(|g| entra_by_devid.get(&g).copied());
+        let by_z = a.id.and_then(|z| entra_by_ztdid.get(&z).copied());
+        for e in by_dev.into_iter().chain(by_z) {
+            ap_linked[e] = true;
+        }
+    }
+    // Object `e` anchors device `e`.
+    let placeholders: Vec<bool> = (0..fleet.entra.len())
+        .map(|e| {
+            let r = &fleet.entra[e];
+            r.trust == Some(Trust::AzureAd)
+                && (r.ztdid.is_some() || ap_linked[e])
+                && b.devices[e].intune.is_empty()
+                && r.last_sign_in.is_none()
         })
-        .collect();
-    let is_placeholder = |e: usize, b: &Builder| -> bool {
-        let r = &fleet.entra[e];
-        let d = b.by_anchor[&AnchorKey::Entra(e)];
-        r.trust == Some(Trust::AzureAd)
-            && (r.ztdid.is_some() || ap_linked.contains(&e))
-            && b.devices[d].intune.is_empty()
-            && r.last_sign_in.is_none()
-    };
-    let placeholders: BTreeSet<usize> = (0..fleet.entra.len())
-        .filter(|&e| is_placeholder(e, &b))
         .collect();
 
     // Autopilot: managedDeviceId, Entra device id, [ZTDID], serial; strongest first.
@@ -434,7 +468,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         }
         if let Some(g) = a.entra_device_id {
             match entra_by_devid.get(&g) {
-                Some(&e) if placeholders.contains(&e) => {
+                Some(&e) if placeholders[e] => {
                     placeholder_dev = Some(b.device(AnchorKey::Entra(e)))
                 }
                 _ => cands.push((devid_device(&mut b, g), LinkKind::EntraDeviceId)),
@@ -442,7 +476,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         }
         if let Some(z) = a.id {
             if let Some(&e) = entra_by_ztdid.get(&z) {
-                if placeholders.contains(&e) {
+                if placeholders[e] {
                     placeholder_dev = Some(b.device(AnchorKey::Entra(e)));
                 } else {
                     cands.push((b.device(AnchorKey::Entra(e)), LinkKind::Ztdid));
@@ -488,7 +522,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     for i in ap_only {
         let a = &fleet.autopilot[i];
         let key = match (&a.serial, a.id) {
-            (Some(s), _) => serial_key(s),
+            (Some(s), _) => serial_key(s).into_owned(),
             (None, Some(id)) => id.to_string(),
             (None, None) => format!("line-{}-{}", a.file, a.line),
         };
@@ -550,7 +584,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             continue;
         }
         if let Some(e) = d.entra {
-            d.is_placeholder = placeholders.contains(&e);
+            d.is_placeholder = placeholders[e];
         }
         d.intune
             .sort_by(|&x, &y| order(intune_rank(&fleet.intune[x]), intune_rank(&fleet.intune[y])));
@@ -580,7 +614,14 @@ pub fn resolve(fleet: Fleet) -> Resolved {
                 && d.configmgr.is_empty()
                 && d.autopilot.is_empty())
     });
-    devices.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut keys: Vec<((u128, &str), usize)> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (prefix(&d.key), i))
+        .collect();
+    keys.sort_unstable();
+    let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
+    permute(&mut devices, order);
     for w in devices.windows(2) {
         if w[0].key == w[1].key {
             warnings.push(Warning::global(format!(

@@ -2,8 +2,8 @@
 //! and each output took. Off unless [`enable`] was called; the library only records, the
 //! command line prints.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
@@ -58,7 +58,10 @@ impl Drop for Span {
 
 /// The stages recorded so far, in the order they ended; clears the record.
 pub fn take() -> Vec<Stage> {
-    RECORDED.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+    RECORDED
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default()
 }
 
 /// (VmRSS, VmHWM) of this process in bytes, from /proc/self/status.

@@ -154,7 +154,10 @@ fn run_tenants(args: &AnalyzeArgs, dir: &std::path::Path) -> Result<u8> {
 
 fn print_timings() -> Result<()> {
     let mut err = std::io::stderr().lock();
-    writeln!(err, "timings (stage, wall, resident memory at its end, peak so far):")?;
+    writeln!(
+        err,
+        "timings (stage, wall, resident memory at its end, peak so far):"
+    )?;
     let mib = |b: Option<u64>| b.map_or("-".to_string(), |b| format!("{} MiB", b >> 20));
     for s in fleetstate::timing::take() {
         writeln!(

@@ -120,11 +120,19 @@ pub fn clean_serial(s: &str) -> Option<&str> {
 }
 
 /// The form serials are compared in: white space removed, upper-cased.
-pub fn serial_key(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
+pub fn serial_key(s: &str) -> std::borrow::Cow<'_, str> {
+    let plain = s
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_whitespace() && !b.is_ascii_lowercase());
+    if plain {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect(),
+    )
 }
 
 /// Day/month order for slash dates (`--date-order`).
@@ -394,7 +402,7 @@ mod tests {
             0i64,
             -1,
             1_764_126_245_123_456,
-            951_782_400_000_000, // 2000-02-29
+            951_782_400_000_000,     // 2000-02-29
             -62_135_596_800_000_000, // 0001-01-01
             253_402_300_799_999_999, // 9999-12-31T23:59:59
             -86_400_000_000 * 365 * 3 + 17,
@@ -404,8 +412,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            x.rem_euclid(253_402_300_799_999_999 + 62_135_596_800_000_000)
-                - 62_135_596_800_000_000
+            x.rem_euclid(253_402_300_799_999_999 + 62_135_596_800_000_000) - 62_135_596_800_000_000
         });
         for us in samples.into_iter().chain(randoms) {
             let want = chrono::DateTime::from_timestamp_micros(us)

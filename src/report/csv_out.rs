@@ -73,13 +73,7 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         match items {
             [] => Cow::Borrowed(""),
             [one] => Cow::Borrowed(name(*one)),
-            _ => Cow::Owned(
-                items
-                    .iter()
-                    .map(|&x| name(x))
-                    .collect::<Vec<_>>()
-                    .join(sep),
-            ),
+            _ => Cow::Owned(items.iter().map(|&x| name(x)).collect::<Vec<_>>().join(sep)),
         }
     }
     match column {

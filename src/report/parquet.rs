@@ -2,9 +2,9 @@
 //! timestamp), raw values (no formula neutralising).
 
 use super::csv_out::{device_cell, DeviceFindings, DEVICE_COLUMNS};
-use rayon::prelude::*;
 use crate::classify::Classified;
 use polars::prelude::*;
+use rayon::prelude::*;
 use std::io;
 use std::path::Path;
 

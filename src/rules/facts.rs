@@ -178,7 +178,10 @@ pub fn compute(
             .first()
             .and_then(|&i| fleet.intune[i].serial.as_deref())
         {
-            by_serial.entry(serial_key(s)).or_default().push(di);
+            by_serial
+                .entry(serial_key(s).into_owned())
+                .or_default()
+                .push(di);
         }
     }
     for group in by_serial.values().filter(|g| g.len() > 1) {
