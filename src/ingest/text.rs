@@ -120,6 +120,15 @@ enum Quoting {
 }
 
 impl QuoteState {
+    /// Crosses a non-empty run of bytes holding no quote and no line end, `last` its last.
+    fn run(&mut self, last: u8) {
+        self.at = match self.at {
+            Quoting::InQuotes => Quoting::InQuotes,
+            _ if last == self.delimiter => Quoting::FieldStart,
+            _ => Quoting::InField,
+        };
+    }
+
     fn step(&mut self, offset: u64, b: u8) {
         let ends = b == self.delimiter || b == b'\n' || b == b'\r';
         self.at = match self.at {
@@ -215,9 +224,24 @@ impl<R: Read> Read for LineCounting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut st = self.index.inner.borrow_mut();
+        let st = &mut *st;
         let base = st.offset;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            let at = base + i as u64;
+        let bytes = &buf[..n];
+        // Only line ends and quotes change the state byte by byte; a run of other bytes
+        // is crossed at once (memchr), its last byte deciding the quoting state.
+        let mut from = 0;
+        while from < n {
+            let next = memchr::memchr3(b'\n', b'\r', b'"', &bytes[from..]).map(|i| from + i);
+            let end = next.unwrap_or(n);
+            if end > from {
+                st.after_cr = false;
+                st.after_line_end = false;
+                if let Some(q) = st.quotes.as_mut() {
+                    q.run(bytes[end - 1]);
+                }
+            }
+            let Some(i) = next else { break };
+            let (at, b) = (base + i as u64, bytes[i]);
             match b {
                 b'\n' => {
                     if st.after_cr {
@@ -236,6 +260,7 @@ impl<R: Read> Read for LineCounting<R> {
             if let Some(q) = st.quotes.as_mut() {
                 q.step(at, b);
             }
+            from = i + 1;
         }
         st.offset += n as u64;
         Ok(n)

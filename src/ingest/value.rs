@@ -304,7 +304,18 @@ fn split_seconds(s: &str) -> Result<(i64, i64), Bad> {
 
 /// ISO-8601 with `T` or space, 0-9 fraction digits, `Z`, an offset or none (UTC).
 fn parse_iso(s: &str) -> Result<Micros, Bad> {
-    let date = NaiveDate::parse_from_str(s.get(..10).ok_or(Bad)?, "%Y-%m-%d").map_err(|_| Bad)?;
+    let head = s.get(..10).ok_or(Bad)?;
+    let b = head.as_bytes();
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |v, &c| {
+            c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = match (num(0..4), num(5..7), num(8..10)) {
+        // The common case without chrono's format interpreter.
+        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).ok_or(Bad)?,
+        _ => NaiveDate::parse_from_str(head, "%Y-%m-%d").map_err(|_| Bad)?,
+    };
     let rest = &s[10..];
     if rest.is_empty() {
         return Ok(to_micros(date.and_time(NaiveTime::MIN)));
