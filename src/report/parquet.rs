@@ -49,16 +49,36 @@ pub fn device_frame(
     DataFrame::new(n, columns)
 }
 
+/// Devices per row group: each group's frame is built, written and freed in turn, so the
+/// file never needs a frame of the whole fleet.
+const ROW_GROUP: usize = 1 << 18;
+
 pub fn write_devices(
     devices: &[Classified],
     findings: &[DeviceFindings],
     path: &Path,
 ) -> io::Result<()> {
-    let mut df = device_frame(devices, findings).map_err(to_io)?;
     let file = std::fs::File::create(path)?;
-    ParquetWriter::new(file)
+    let mut first = device_frame(
+        &devices[..devices.len().min(ROW_GROUP)],
+        &findings[..devices.len().min(ROW_GROUP)],
+    )
+    .map_err(to_io)?;
+    let mut writer = ParquetWriter::new(file)
         .with_compression(ParquetCompression::Uncompressed)
-        .finish(&mut df)
+        .batched(first.schema())
         .map_err(to_io)?;
+    first.rechunk_mut();
+    writer.write_batch(&first).map_err(to_io)?;
+    drop(first);
+    for (d, f) in devices
+        .chunks(ROW_GROUP)
+        .zip(findings.chunks(ROW_GROUP))
+        .skip(1)
+    {
+        let df = device_frame(d, f).map_err(to_io)?;
+        writer.write_batch(&df).map_err(to_io)?;
+    }
+    writer.finish().map_err(to_io)?;
     Ok(())
 }
