@@ -5,6 +5,7 @@ use crate::ingest::configmgr::ConfigMgrRecord;
 use crate::ingest::entra::{EntraRecord, Trust};
 use crate::ingest::intune::{Agent, EnrollmentType, IntuneRecord};
 use crate::ingest::value::Micros;
+use crate::ingest::value::Text;
 use crate::model::{
     EnrollmentMethod, JoinType, Management, Ownership, OwnershipSource, Source, State, Workload,
 };
@@ -315,7 +316,7 @@ pub fn classify_explained(
         ("stale", stale_why),
     ];
 
-    let first = |vals: [Option<&String>; 4]| vals.into_iter().flatten().next().cloned();
+    let first = |vals: [Option<&Text>; 4]| vals.into_iter().flatten().next().map(Text::to_string);
     let device_name = first([
         v.intune.and_then(|i| i.name.as_ref()),
         v.entra.and_then(|e| e.name.as_ref()),
@@ -399,9 +400,11 @@ pub fn classify_explained(
         stale,
         last_seen,
         entra_device_id,
-        entra_object_id: v.entra.and_then(|e| e.object_id.clone()),
-        intune_device_id: v.intune.map(|i| i.id.clone()),
-        configmgr_resource_id: v.configmgr.map(|c| c.resource_id.clone()),
+        entra_object_id: v
+            .entra
+            .and_then(|e| e.object_id.as_ref().map(Text::to_string)),
+        intune_device_id: v.intune.map(|i| i.id.to_string()),
+        configmgr_resource_id: v.configmgr.map(|c| c.resource_id.to_string()),
         autopilot_id: v.autopilot.and_then(|a| a.id).map(|g| g.to_string()),
         serial_number,
         os,
@@ -410,7 +413,9 @@ pub fn classify_explained(
         sources,
         tenant_attached,
         workloads,
-        autopilot_object_id: d.placeholder.and_then(|p| fleet.entra[p].object_id.clone()),
+        autopilot_object_id: d
+            .placeholder
+            .and_then(|p| fleet.entra[p].object_id.as_ref().map(Text::to_string)),
         intune_mdm,
         configmgr_client: cm_client,
     };

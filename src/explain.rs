@@ -4,6 +4,7 @@
 
 use crate::analyze::Analysis;
 use crate::classify::{classify_explained, ClassifyOptions};
+use crate::ingest::value::Text;
 use crate::ingest::value::{format_ts, serial_key};
 use crate::model::Source;
 use serde::Serialize;
@@ -110,21 +111,27 @@ pub fn explain(a: &Analysis, di: usize) -> Explanation {
                 let r = &fleet.entra[*idx];
                 let id = r
                     .object_id
-                    .clone()
+                    .as_ref()
+                    .map(Text::to_string)
                     .or(r.device_id.map(|g| g.to_string()))
                     .unwrap_or_default();
                 (r.file, r.line, id, d.entra == Some(*idx))
             }
             Source::Intune => {
                 let r = &fleet.intune[*idx];
-                (r.file, r.line, r.id.clone(), d.intune.first() == Some(idx))
+                (
+                    r.file,
+                    r.line,
+                    r.id.to_string(),
+                    d.intune.first() == Some(idx),
+                )
             }
             Source::ConfigMgr => {
                 let r = &fleet.configmgr[*idx];
                 (
                     r.file,
                     r.line,
-                    r.resource_id.clone(),
+                    r.resource_id.to_string(),
                     d.configmgr.first() == Some(idx),
                 )
             }
@@ -132,7 +139,7 @@ pub fn explain(a: &Analysis, di: usize) -> Explanation {
                 let r = &fleet.autopilot[*idx];
                 let id =
                     r.id.map(|g| g.to_string())
-                        .or(r.serial.clone())
+                        .or(r.serial.as_ref().map(Text::to_string))
                         .unwrap_or_default();
                 (r.file, r.line, id, d.autopilot.first() == Some(idx))
             }

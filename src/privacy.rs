@@ -4,6 +4,7 @@
 //! same key gives the same pseudonyms week after week; the key itself is never written.
 
 use crate::ingest::value::serial_key;
+use crate::ingest::value::Text;
 use crate::ingest::{Input, Records};
 use sha2::{Digest, Sha256};
 
@@ -78,9 +79,9 @@ impl Pseudonymizer {
 
     /// Replaces every sensitive value of the records of `input`.
     pub fn apply(&self, input: &mut Input) {
-        let n = |o: &mut Option<String>, f: &dyn Fn(&str) -> String| {
+        let n = |o: &mut Option<Text>, f: &dyn Fn(&str) -> String| {
             if let Some(v) = o.as_deref() {
-                *o = Some(f(v));
+                *o = Some(f(v).into());
             }
         };
         match &mut input.records {

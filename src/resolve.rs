@@ -539,7 +539,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         if r.trust == Some(Trust::ServerAd) {
             if let Some(n) = &r.name {
                 serverad_by_name
-                    .entry(n.to_lowercase())
+                    .entry(n.as_str().to_lowercase())
                     .or_default()
                     .push(e);
             }
@@ -553,7 +553,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         } else if let Some([e]) = c
             .name
             .as_ref()
-            .and_then(|n| serverad_by_name.get(&n.to_lowercase()))
+            .and_then(|n| serverad_by_name.get(&n.as_str().to_lowercase()))
             .map(Vec::as_slice)
         {
             (b.device(AnchorKey::Entra(*e)), LinkKind::Name)

@@ -2,7 +2,7 @@
 //! `windowsAutopilotDeviceIdentity` JSON (inputs.md section 4).
 
 use super::table::Row;
-use super::value::{Guid, Micros};
+use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
 
 crate::fields!(
@@ -25,16 +25,16 @@ pub struct AutopilotRecord {
     pub line: u64,
     pub id: Option<Guid>,
     /// Normalised serial (placeholders removed), as spelled.
-    pub serial: Option<String>,
-    pub group_tag: Option<String>,
+    pub serial: Option<Text>,
+    pub group_tag: Option<Text>,
     /// `enrollmentState`, lower-cased without spaces (`notcontacted`, `failed`, ...).
-    pub state: Option<String>,
-    pub state_raw: Option<String>,
+    pub state: Option<Text>,
+    pub state_raw: Option<Text>,
     pub entra_device_id: Option<Guid>,
-    pub managed_device_id: Option<String>,
+    pub managed_device_id: Option<Text>,
     pub last_contacted: Option<Micros>,
-    pub user: Option<String>,
-    pub device_name: Option<String>,
+    pub user: Option<Text>,
+    pub device_name: Option<Text>,
     pub non_empty: u16,
 }
 
@@ -59,14 +59,14 @@ pub fn build(row: &mut Row<'_>) -> Result<AutopilotRecord, RowReject> {
         serial: raw_serial
             .as_deref()
             .and_then(super::value::clean_serial)
-            .map(str::to_string),
+            .map(Text::from),
         group_tag: row.string(GROUP_TAG),
         state: state_raw
             .as_deref()
-            .map(|s| s.replace([' ', '_'], "").to_ascii_lowercase()),
+            .map(|s| Text::from(s.replace([' ', '_'], "").to_ascii_lowercase())),
         state_raw,
         entra_device_id: row.guid(ENTRA_ID),
-        managed_device_id,
+        managed_device_id: managed_device_id.map(Text::from),
         last_contacted: row.date(LAST_CONTACTED),
         user: row.string(USER),
         device_name: row.string(DEVICE_NAME),

@@ -2,7 +2,7 @@
 //! columns from the console or PowerShell (inputs.md section 3).
 
 use super::table::Row;
-use super::value::{Guid, Micros};
+use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
 
 crate::fields!(
@@ -29,15 +29,15 @@ crate::fields!(
 pub struct ConfigMgrRecord {
     pub file: u16,
     pub line: u64,
-    pub resource_id: String,
-    pub name: Option<String>,
+    pub resource_id: Text,
+    pub name: Option<Text>,
     /// `Client0 = 1`.
     pub client: bool,
     pub obsolete: bool,
-    pub os_name: Option<String>,
-    pub build: Option<String>,
+    pub os_name: Option<Text>,
+    pub build: Option<Text>,
     pub aad_device_id: Option<Guid>,
-    pub serial: Option<String>,
+    pub serial: Option<Text>,
     pub last_active: Option<Micros>,
     pub mdm_enrolled: Option<bool>,
     pub comgmt_policy: Option<bool>,
@@ -80,7 +80,7 @@ pub fn build(row: &mut Row<'_>) -> Result<ConfigMgrRecord, RowReject> {
         serial: row
             .str(SERIAL)
             .and_then(super::value::clean_serial)
-            .map(str::to_string),
+            .map(Text::from),
         last_active: row.date(LAST_ACTIVE),
         mdm_enrolled: row.bool(MDM_ENROLLED),
         comgmt_policy: row.bool(COMGMT_POLICY),

@@ -2,7 +2,7 @@
 //! JSON (inputs.md section 2), normalised to [`EntraRecord`].
 
 use super::table::Row;
-use super::value::{Guid, Micros};
+use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
 
 crate::fields!(
@@ -63,20 +63,20 @@ pub const INTUNE_MDM_APP_ID: &str = "0000000a-0000-0000-c000-000000000000";
 pub struct EntraRecord {
     pub file: u16,
     pub line: u64,
-    pub object_id: Option<String>,
+    pub object_id: Option<Text>,
     pub device_id: Option<Guid>,
-    pub name: Option<String>,
+    pub name: Option<Text>,
     pub trust: Option<Trust>,
-    pub trust_raw: Option<String>,
-    pub profile_type: Option<String>,
+    pub trust_raw: Option<Text>,
+    pub profile_type: Option<Text>,
     pub is_managed: Option<bool>,
     pub is_compliant: Option<bool>,
-    pub mdm_app_id: Option<String>,
-    pub mdm_name: Option<String>,
+    pub mdm_app_id: Option<Text>,
+    pub mdm_name: Option<Text>,
     pub ownership: Option<crate::model::Ownership>,
-    pub ownership_raw: Option<String>,
-    pub os: Option<String>,
-    pub os_version: Option<String>,
+    pub ownership_raw: Option<Text>,
+    pub os: Option<Text>,
+    pub os_version: Option<Text>,
     /// `None` when empty or `Pending`.
     pub registered: Option<Micros>,
     pub last_sign_in: Option<Micros>,
@@ -84,10 +84,10 @@ pub struct EntraRecord {
     /// `[ZTDID]:<guid>`: the Autopilot id the object was created for.
     pub ztdid: Option<Guid>,
     /// `[HWID]:h:<n>`.
-    pub hwid: Option<String>,
+    pub hwid: Option<Text>,
     /// `[OrderId]:<group tag>`.
-    pub order_id: Option<String>,
-    pub owner: Option<String>,
+    pub order_id: Option<Text>,
+    pub owner: Option<Text>,
     /// The file carried `physicalIds` (Graph JSON): placeholders are recognisable.
     pub has_physical_ids: bool,
     pub non_empty: u16,
@@ -147,7 +147,7 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
     let mut rec = EntraRecord {
         file: 0,
         line: row.line,
-        object_id,
+        object_id: object_id.map(Text::from),
         device_id,
         name: row.string(NAME),
         trust,
@@ -155,7 +155,9 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
         profile_type: row.string(PROFILE_TYPE),
         is_managed: row.bool(IS_MANAGED),
         is_compliant: row.bool(IS_COMPLIANT),
-        mdm_app_id: row.str(MDM_APP_ID).map(|s| s.to_ascii_lowercase()),
+        mdm_app_id: row
+            .str(MDM_APP_ID)
+            .map(|s| Text::from(s.to_ascii_lowercase())),
         mdm_name: row.string(MDM_NAME),
         ownership_raw: row.string(OWNERSHIP),
         ownership: None,
@@ -180,8 +182,8 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
             };
             match tag.to_ascii_lowercase().as_str() {
                 "[ztdid]" => rec.ztdid = super::value::parse_link_guid(value).ok().flatten(),
-                "[hwid]" => rec.hwid = Some(value.trim().to_string()),
-                "[orderid]" => rec.order_id = Some(value.trim().to_string()),
+                "[hwid]" => rec.hwid = Some(value.trim().into()),
+                "[orderid]" => rec.order_id = Some(value.trim().into()),
                 _ => {}
             }
         }

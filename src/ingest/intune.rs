@@ -2,7 +2,7 @@
 //! Graph `managedDevice` JSON (inputs.md section 1), normalised to [`IntuneRecord`].
 
 use super::table::Row;
-use super::value::{Guid, Micros};
+use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
 use crate::model::JoinType;
 
@@ -174,25 +174,25 @@ pub struct IntuneRecord {
     pub file: u16,
     pub line: u64,
     /// Intune device id (need not be a GUID; GUIDs are lower-cased).
-    pub id: String,
-    pub name: Option<String>,
+    pub id: Text,
+    pub name: Option<Text>,
     pub entra_device_id: Option<Guid>,
     pub agent: Option<Agent>,
-    pub managed_by_raw: Option<String>,
+    pub managed_by_raw: Option<Text>,
     pub ownership: Option<crate::model::Ownership>,
-    pub ownership_raw: Option<String>,
+    pub ownership_raw: Option<Text>,
     pub enrollment_type: Option<EnrollmentType>,
-    pub enrollment_type_raw: Option<String>,
+    pub enrollment_type_raw: Option<Text>,
     pub join_type: Option<JoinType>,
     pub autopilot_enrolled: Option<bool>,
-    pub os: Option<String>,
-    pub os_version: Option<String>,
-    pub sku: Option<String>,
-    pub serial: Option<String>,
-    pub upn: Option<String>,
+    pub os: Option<Text>,
+    pub os_version: Option<Text>,
+    pub sku: Option<Text>,
+    pub serial: Option<Text>,
+    pub upn: Option<Text>,
     pub enrolled: Option<Micros>,
     pub last_sync: Option<Micros>,
-    pub compliance: Option<String>,
+    pub compliance: Option<Text>,
     pub is_managed: Option<bool>,
     /// Diagnostic-log records only: the record's time (`time` / `TimeGenerated`).
     pub snapshot_time: Option<Micros>,
@@ -227,7 +227,7 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
     let rec = IntuneRecord {
         file: 0,
         line: row.line,
-        id,
+        id: id.into(),
         name: row.string(NAME),
         entra_device_id: row.guid(ENTRA_ID),
         agent,
@@ -246,7 +246,7 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
         serial: row
             .str(SERIAL)
             .and_then(super::value::clean_serial)
-            .map(str::to_string),
+            .map(Text::from),
         upn: row.string(UPN),
         enrolled: row.date(ENROLLED),
         last_sync: row.date(LAST_SYNC),

@@ -113,8 +113,8 @@ impl Row<'_> {
         self.cells.get(f).copied().flatten()
     }
 
-    pub fn string(&self, f: usize) -> Option<String> {
-        self.str(f).map(str::to_string)
+    pub fn string(&self, f: usize) -> Option<super::value::Text> {
+        self.str(f).map(super::value::Text::from)
     }
 
     fn column_name(&self, f: usize) -> String {

@@ -31,13 +31,28 @@ pub fn parse_bool(s: &str) -> Result<bool, Bad> {
     }
 }
 
-/// A GUID as a 128-bit integer: compact, cheap to hash and compare.
+/// A text cell of a record: up to 24 bytes are held inline (names, serials, OS versions,
+/// enum spellings), longer ones on the heap.
+pub type Text = compact_str::CompactString;
+
+/// A GUID as a 128-bit big-endian number in 16 bytes: compact (byte-aligned, so an
+/// `Option<Guid>` in a record is 17 bytes, not 32), cheap to hash and compare, and ordered
+/// like its lower-case text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Guid(pub u128);
+pub struct Guid([u8; 16]);
 
 impl Guid {
     /// The lower-case hyphenated form, written into `buf`.
+    pub fn from_u128(v: u128) -> Guid {
+        Guid(v.to_be_bytes())
+    }
+
+    pub fn to_u128(self) -> u128 {
+        u128::from_be_bytes(self.0)
+    }
+
     pub fn format(self, buf: &mut [u8; 36]) -> &str {
+        let v = self.to_u128();
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut nibble = 32;
         for (i, b) in buf.iter_mut().enumerate() {
@@ -45,14 +60,14 @@ impl Guid {
                 b'-'
             } else {
                 nibble -= 1;
-                HEX[(self.0 >> (nibble * 4)) as usize & 0xf]
+                HEX[(v >> (nibble * 4)) as usize & 0xf]
             };
         }
         std::str::from_utf8(buf).unwrap_or_default()
     }
 
     pub fn is_zero(self) -> bool {
-        self.0 == 0
+        self.0 == [0; 16]
     }
 }
 
@@ -84,7 +99,7 @@ pub fn parse_guid(s: &str) -> Result<Guid, Bad> {
         let d = (c as char).to_digit(16).ok_or(Bad)?;
         v = (v << 4) | d as u128;
     }
-    Ok(Guid(v))
+    Ok(Guid::from_u128(v))
 }
 
 /// A GUID-typed link cell: `Ok(None)` for the all-zero GUID ("none").

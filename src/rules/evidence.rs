@@ -103,7 +103,10 @@ impl Ev<'_> {
         if let Some(a) = self.ap() {
             let (f, v) = (
                 a.file,
-                a.serial.clone().or_else(|| a.id.map(|g| g.to_string())),
+                a.serial
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .or_else(|| a.id.map(|g| g.to_string())),
             );
             self.src("autopilot", f, "SERIAL", "serialNumber", show(v.as_deref()));
         } else if let Some(z) = self.entra().and_then(|e| e.ztdid) {
@@ -301,7 +304,7 @@ pub fn for_rule(
                     r.fleet.autopilot[a]
                         .group_tag
                         .clone()
-                        .map(|t| (r.fleet.autopilot[a].file, t))
+                        .map(|t| (r.fleet.autopilot[a].file, t.to_string()))
                 })
                 .filter(|(_, t)| {
                     policy

@@ -153,8 +153,12 @@ pub fn compute(
                         .any(|t| t >= asof - stale_days as i64 * 86_400_000_000),
                     None => false,
                 };
-                let cm_version =
-                    cm.and_then(|c| c.build.clone().or_else(|| nt_version(c.os_name.as_deref())));
+                let cm_version = cm.and_then(|c| {
+                    c.build
+                        .as_ref()
+                        .map(|b| b.to_string())
+                        .or_else(|| nt_version(c.os_name.as_deref()))
+                });
                 f.old_os = (c.configmgr_client
                     && cm.is_some_and(|c| c.client)
                     && too_old(cm_version.as_deref()))
@@ -210,7 +214,7 @@ pub fn compute(
             }
             if e.trust == Some(Trust::ServerAd) {
                 if let Some(n) = &e.name {
-                    serverad_names.insert(n.to_lowercase());
+                    serverad_names.insert(n.as_str().to_lowercase());
                 }
             }
         }
@@ -247,7 +251,7 @@ pub fn compute(
             if e.trust == Some(Trust::Workplace)
                 && e.name
                     .as_ref()
-                    .is_some_and(|n| serverad_names.contains(&n.to_lowercase()))
+                    .is_some_and(|n| serverad_names.contains(&n.as_str().to_lowercase()))
             {
                 facts[di].workplace_name_dup = true;
             }

@@ -59,7 +59,10 @@ fn cell_warnings(i: &Input) -> Vec<(u64, String, String)> {
 
 fn intune_names(i: &Input) -> Vec<Option<String>> {
     match &i.records {
-        Records::Intune(v) => v.iter().map(|r| r.name.clone()).collect(),
+        Records::Intune(v) => v
+            .iter()
+            .map(|r| r.name.as_deref().map(String::from))
+            .collect(),
         _ => panic!("{}: not read as Intune", i.display_path()),
     }
 }
