@@ -51,9 +51,16 @@ impl Hasher for FxHasher {
         self.add(i as u64);
         self.add((i >> 64) as u64);
     }
+    /// The multiply only carries differences upwards, and hashbrown picks the bucket from
+    /// the low bits: keys that differ only in their last bytes (`16777220`, `16777221`)
+    /// would pile into a few buckets. A final avalanche (the murmur3 mixer) spreads them.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
     }
 }
 
