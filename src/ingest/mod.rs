@@ -352,6 +352,16 @@ impl Builder {
             .unwrap_or_else(|| fields_of(self.source)[f].name.to_string())
     }
 
+    /// Makes room for `n` more records at once (no repeated doubling of a large vector).
+    fn reserve(&mut self, n: usize) {
+        match &mut self.records {
+            Records::Intune(v) => v.reserve_exact(n),
+            Records::Entra(v) => v.reserve_exact(n),
+            Records::ConfigMgr(v) => v.reserve_exact(n),
+            Records::Autopilot(v) => v.reserve_exact(n),
+        }
+    }
+
     fn row(&mut self, line: u64, cells: &[&str]) {
         let mut projected: Vec<Option<&str>> = Vec::with_capacity(self.projection.positions.len());
         self.projection.project(cells, &mut projected);
@@ -520,7 +530,13 @@ pub fn read_file(
                 })?;
                 load_json(reader, encoding, forced, &shown)?
             }
-            Some(_) => load_delimited(reader, encoding, forced, &shown)?,
+            Some(_) => {
+                // UTF-8 text: the file size tells how many rows to expect.
+                let size = matches!(encoding, text::Encoding::Utf8 | text::Encoding::Utf8Bom)
+                    .then(|| std::fs::metadata(path).map(|m| m.len()).ok())
+                    .flatten();
+                load_delimited(reader, encoding, forced, &shown, size)?
+            }
         }
     };
     let (sha256, size) = hash.finish(&mut file).map_err(io_err)?;
@@ -692,11 +708,15 @@ pub fn detect_delimiter(header_line: &str) -> u8 {
     }
 }
 
+/// Rows read before the number of rows of a file is estimated from its size.
+const ESTIMATE_AFTER: u64 = 2048;
+
 fn load_delimited(
     mut reader: Box<dyn BufRead + '_>,
     encoding: text::Encoding,
     forced: Option<Source>,
     shown: &str,
+    size: Option<u64>,
 ) -> Result<Loaded, IngestError> {
     let io_err = |e: std::io::Error| IngestError::Io {
         path: shown.to_string(),
@@ -801,7 +821,16 @@ fn load_delimited(
             .read_byte_record(&mut next)
             .map_err(|e| csv_io(e, shown))?;
         rows_read += 1;
-        let line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0)) + line_offset;
+        let at = rec.position().map(|p| p.byte()).unwrap_or(0);
+        if rows_read == ESTIMATE_AFTER && at > 0 {
+            if let Some(size) = size {
+                // Rows to come, from the bytes per row so far (plus 2%); capped so that a
+                // file of one long first rows and then short ones cannot ask for too much.
+                let expected = (size as f64 / at as f64 * rows_read as f64 * 1.02) as u64;
+                builder.reserve(expected.saturating_sub(rows_read).min(size / 16) as usize);
+            }
+        }
+        let line = lines.line_of(at) + line_offset;
         if !more {
             if let Some(open) = lines.open_quote() {
                 let opened = lines.line_at(open) + line_offset;
