@@ -11,6 +11,7 @@ use crate::ingest::intune::IntuneRecord;
 use crate::ingest::value::{serial_key, Guid, Micros};
 use crate::ingest::{Input, Records};
 use crate::model::{SkipReason, Source};
+use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
@@ -172,12 +173,12 @@ fn duplicates<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
     drop
 }
 
-/// Removes the records [`duplicates`] marked, counting them per file.
+/// Removes the records [`duplicates`] marked, counting them per file (`removed[file]`).
 fn remove<T>(
     records: &mut Vec<T>,
     drop: Vec<bool>,
     file_of: impl Fn(&T) -> u16,
-    inputs: &mut [Input],
+    removed: &mut [u64],
 ) {
     if !drop.contains(&true) {
         return;
@@ -187,8 +188,8 @@ fn remove<T>(
         let d = drop[i];
         i += 1;
         if d {
-            if let Some(input) = inputs.get_mut(file_of(r) as usize) {
-                input.skip(SkipReason::Duplicate, 1);
+            if let Some(n) = removed.get_mut(file_of(r) as usize) {
+                *n += 1;
             }
         }
         !d
@@ -208,7 +209,6 @@ fn append<T>(all: &mut Vec<T>, mut v: Vec<T>, file: u16, set_file: fn(&mut T, u1
 /// Gathers the records of every input into one fleet, removing duplicate records.
 pub fn gather(inputs: &mut [Input]) -> Fleet {
     let mut fleet = Fleet::default();
-    let t = crate::timing::span("    gather: move");
     for (fi, input) in inputs.iter_mut().enumerate() {
         fleet.given.insert(input.source);
         fleet.files.push(input.display_path());
@@ -227,40 +227,103 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
             Records::Autopilot(v) => append(&mut fleet.autopilot, v, fi, |r, f| r.file = f),
         }
     }
-    macro_rules! dedup {
-        ($records:expr, $key:expr, $activity:expr) => {
-            dedup!($records, keys: $records.iter().map($key), $activity)
-        };
-        ($records:expr, keys: $keys:expr, $activity:expr) => {{
-            let drop = duplicates(
-                &$records,
-                $keys,
-                $activity,
-                |r| r.non_empty,
-                |r| (r.file, r.line),
-            );
-            remove(&mut $records, drop, |r| r.file, inputs);
-        }};
+    // Each source is deduplicated and sorted on its own, the four in parallel; the copies
+    // removed are counted per file and added to the inputs' skip counts afterwards.
+    let files = inputs.len();
+    let Fleet {
+        intune,
+        entra,
+        configmgr,
+        autopilot,
+        ..
+    } = &mut fleet;
+    let ((a, b), (c, d)) = rayon::join(
+        || {
+            rayon::join(
+                || tidy_intune(intune, files),
+                || tidy_entra(entra, files),
+            )
+        },
+        || {
+            rayon::join(
+                || tidy_configmgr(configmgr, files),
+                || tidy_autopilot(autopilot, files),
+            )
+        },
+    );
+    for removed in [a, b, c, d] {
+        for (input, n) in inputs.iter_mut().zip(removed) {
+            input.skip(SkipReason::Duplicate, n);
+        }
     }
-    drop(t);
-    let t = crate::timing::span("    gather: dedup");
-    dedup!(fleet.intune, |r| Some(r.id.as_str()), |r| r.last_sync);
-    dedup!(fleet.entra, |r| r.object_id.as_deref(), |r| r.last_sign_in);
+    fleet
+}
+
+macro_rules! dedup {
+    ($records:expr, $removed:expr, $key:expr, $activity:expr) => {
+        dedup!($records, $removed, keys: $records.iter().map($key), $activity)
+    };
+    ($records:expr, $removed:expr, keys: $keys:expr, $activity:expr) => {{
+        let drop = duplicates(
+            &$records,
+            $keys,
+            $activity,
+            |r| r.non_empty,
+            |r| (r.file, r.line),
+        );
+        remove(&mut $records, drop, |r| r.file, &mut $removed);
+    }};
+}
+
+/// Deterministic record order, whatever the row order of the inputs: a stable sort on
+/// keys gathered once (no record is touched during the sort), then one move per record.
+macro_rules! sort_by_key {
+    ($records:expr, |$r:ident| $key:expr) => {{
+        let mut keys: Vec<_> = $records
+            .iter()
+            .enumerate()
+            .map(|(i, $r)| ($key, i))
+            .collect();
+        keys.sort_unstable();
+        let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
+        permute(&mut $records, order);
+    }};
+}
+
+fn tidy_intune(v: &mut Vec<IntuneRecord>, files: usize) -> Vec<u64> {
+    let mut removed = vec![0; files];
+    dedup!(*v, removed, |r| Some(r.id.as_str()), |r| r.last_sync);
+    sort_by_key!(*v, |r| prefix(&r.id));
+    removed
+}
+
+fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
+    let mut removed = vec![0; files];
+    dedup!(*v, removed, |r| r.object_id.as_deref(), |r| r.last_sign_in);
     // Two objects claiming one device id would make two devices with one key: one is kept.
-    dedup!(fleet.entra, |r| r.device_id, |r| r.last_sign_in);
-    dedup!(fleet.configmgr, |r| Some(r.resource_id.as_str()), |r| r
-        .last_active);
-    dedup!(fleet.autopilot, |r| r.id, |r| r.last_contacted);
+    dedup!(*v, removed, |r| r.device_id, |r| r.last_sign_in);
+    sort_by_key!(*v, |r| (r.object_id.as_deref().map(prefix), r.device_id));
+    removed
+}
+
+fn tidy_configmgr(v: &mut Vec<ConfigMgrRecord>, files: usize) -> Vec<u64> {
+    let mut removed = vec![0; files];
+    dedup!(*v, removed, |r| Some(r.resource_id.as_str()), |r| r.last_active);
+    sort_by_key!(*v, |r| prefix(&r.resource_id));
+    removed
+}
+
+fn tidy_autopilot(v: &mut Vec<AutopilotRecord>, files: usize) -> Vec<u64> {
+    let mut removed = vec![0; files];
+    dedup!(*v, removed, |r| r.id, |r| r.last_contacted);
     // Autopilot rows without id (CSV forms) are the same record as any with their serial.
-    let with_id: BTreeSet<String> = fleet
-        .autopilot
+    let with_id: BTreeSet<String> = v
         .iter()
         .filter(|r| r.id.is_some())
         .filter_map(|r| r.serial.as_deref().map(|s| serial_key(s).into_owned()))
         .collect();
     if !with_id.is_empty() {
-        let drop: Vec<bool> = fleet
-            .autopilot
+        let drop: Vec<bool> = v
             .iter()
             .map(|r| {
                 r.id.is_none()
@@ -269,45 +332,26 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
                         .is_some_and(|s| with_id.contains(serial_key(s).as_ref()))
             })
             .collect();
-        remove(&mut fleet.autopilot, drop, |r| r.file, inputs);
+        remove(v, drop, |r| r.file, &mut removed);
     }
-    let serials: Vec<Option<std::borrow::Cow<'_, str>>> = fleet
-        .autopilot
+    let serials: Vec<Option<std::borrow::Cow<'_, str>>> = v
         .iter()
         .map(|r| match r.id {
             None => r.serial.as_deref().map(serial_key),
             Some(_) => None,
         })
         .collect();
-    dedup!(
-        fleet.autopilot,
-        keys: serials.iter().map(|s| s.as_deref()),
-        |r| r.last_contacted
+    let dups = duplicates(
+        v,
+        serials.iter().map(|s| s.as_deref()),
+        |r| r.last_contacted,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
     );
-    drop(t);
-    let _t = crate::timing::span("    gather: sort");
-    // Deterministic record order, whatever the row order of the inputs: a stable sort on
-    // keys gathered once (no record is touched during the sort), then one move per record.
-    macro_rules! sort_by_key {
-        ($records:expr, |$r:ident| $key:expr) => {{
-            let mut keys: Vec<_> = $records
-                .iter()
-                .enumerate()
-                .map(|(i, $r)| ($key, i))
-                .collect();
-            keys.sort_unstable();
-            let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
-            permute(&mut $records, order);
-        }};
-    }
-    sort_by_key!(fleet.intune, |r| prefix(&r.id));
-    sort_by_key!(fleet.entra, |r| (
-        r.object_id.as_deref().map(prefix),
-        r.device_id
-    ));
-    sort_by_key!(fleet.configmgr, |r| prefix(&r.resource_id));
-    sort_by_key!(fleet.autopilot, |r| (r.id, r.serial.as_deref().map(prefix)));
-    fleet
+    std::mem::drop(serials);
+    remove(v, dups, |r| r.file, &mut removed);
+    sort_by_key!(*v, |r| (r.id, r.serial.as_deref().map(prefix)));
+    removed
 }
 
 /// Puts `v` in the order `order` (new `v[i]` = old `v[order[i]]`), in place: each cycle
@@ -378,6 +422,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         devices: Vec::new(),
         by_anchor: FxHashMap::default(),
     };
+    let t = crate::timing::span("    link: intune");
     let entra_by_devid: FxHashMap<Guid, usize> = fleet
         .entra
         .iter()
@@ -427,6 +472,8 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     let by_serial =
         |s: &str| -> Option<usize> { intune_by_serial.get(serial_key(s).as_ref()).copied() };
 
+    drop(t);
+    let t = crate::timing::span("    link: autopilot");
     // Autopilot placeholders: AzureAd objects for an imported device, never deployed.
     let entra_by_ztdid: FxHashMap<Guid, usize> = fleet
         .entra
@@ -533,6 +580,8 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             .push((Source::Autopilot, i, LinkKind::Own));
     }
 
+    drop(t);
+    let t = crate::timing::span("    link: configmgr");
     // ConfigMgr: AADDeviceID, else serial (to Intune), else a unique ServerAd name.
     let mut serverad_by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (e, r) in fleet.entra.iter().enumerate() {
@@ -564,6 +613,8 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         b.devices[d].links.push((Source::ConfigMgr, i, kind));
     }
 
+    drop(t);
+    let t = crate::timing::span("    link: keys");
     // Fold placeholders into the device their Autopilot record reached.
     let mut devices = b.devices;
     for (&p, &target) in &folded {
@@ -579,9 +630,9 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             .extend(ph.links.into_iter().filter(|l| l.0 != Source::Entra));
         devices[p].key = String::from("\u{0}folded");
     }
-    for d in devices.iter_mut() {
+    devices.par_iter_mut().for_each(|d| {
         if d.key == "\u{0}folded" {
-            continue;
+            return;
         }
         if let Some(e) = d.entra {
             d.is_placeholder = placeholders[e];
@@ -606,7 +657,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             )
         });
         d.key = device_key(d, &fleet);
-    }
+    });
     devices.retain(|d| {
         d.key != "\u{0}folded"
             && !(d.entra.is_none()
@@ -614,12 +665,14 @@ pub fn resolve(fleet: Fleet) -> Resolved {
                 && d.configmgr.is_empty()
                 && d.autopilot.is_empty())
     });
+    drop(t);
+    let _t = crate::timing::span("    link: sort");
     let mut keys: Vec<((u128, &str), usize)> = devices
         .iter()
         .enumerate()
         .map(|(i, d)| (prefix(&d.key), i))
         .collect();
-    keys.sort_unstable();
+    keys.par_sort_unstable();
     let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
     permute(&mut devices, order);
     for w in devices.windows(2) {

@@ -127,12 +127,9 @@ pub fn compute(
                     intune
                         .and_then(|i| i.compliance.as_deref())
                         .is_some_and(|s| {
-                            let s: String = s
-                                .chars()
-                                .filter(|c| c.is_ascii_alphanumeric())
-                                .collect::<String>()
-                                .to_ascii_lowercase();
-                            s == "noncompliant" || s == "notcompliant" || s == "2"
+                            ["noncompliant", "notcompliant", "2"]
+                                .iter()
+                                .any(|w| alnum_eq_ignore_case(s, w))
                         });
                 let entra_noncompliant = entra
                     .is_some_and(|e| e.is_compliant == Some(false) && e.is_managed == Some(true));
@@ -175,20 +172,13 @@ pub fn compute(
             .collect();
 
     // FLT102: primary Intune records of different devices sharing a serial.
-    let mut by_serial: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-    for (di, d) in r.devices.iter().enumerate() {
-        if let Some(s) = d
-            .intune
+    let by_serial = groups(r.devices.iter().enumerate().filter_map(|(di, d)| {
+        d.intune
             .first()
             .and_then(|&i| fleet.intune[i].serial.as_deref())
-        {
-            by_serial
-                .entry(serial_key(s).into_owned())
-                .or_default()
-                .push(di);
-        }
-    }
-    for group in by_serial.values().filter(|g| g.len() > 1) {
+            .map(|s| (serial_key(s), di))
+    }));
+    for group in &by_serial {
         let rank = |di: usize| {
             let i = &fleet.intune[r.devices[di].intune[0]];
             (i.last_sync, i.enrolled, i.id.as_str())
@@ -205,13 +195,14 @@ pub fn compute(
     }
 
     // FLT103: Entra objects sharing an [HWID]; a Workplace object named like a ServerAd one.
-    let mut by_hwid: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    let by_hwid = groups(r.devices.iter().enumerate().filter_map(|(di, d)| {
+        d.entra
+            .and_then(|e| fleet.entra[e].hwid.as_deref())
+            .map(|h| (h, di))
+    }));
     let mut serverad_names: std::collections::HashSet<String> = Default::default();
-    for (di, d) in r.devices.iter().enumerate() {
+    for d in &r.devices {
         if let Some(e) = d.entra.map(|e| &fleet.entra[e]) {
-            if let Some(h) = e.hwid.as_deref() {
-                by_hwid.entry(h).or_default().push(di);
-            }
             if e.trust == Some(Trust::ServerAd) {
                 if let Some(n) = &e.name {
                     serverad_names.insert(n.as_str().to_lowercase());
@@ -219,7 +210,7 @@ pub fn compute(
             }
         }
     }
-    for group in by_hwid.values().filter(|g| g.len() > 1) {
+    for group in &by_hwid {
         let key = |di: usize| {
             let e = &fleet.entra[r.devices[di].entra.unwrap_or_default()];
             (
@@ -258,6 +249,33 @@ pub fn compute(
         }
     }
     facts
+}
+
+/// The groups of two or more devices sharing a key (in no particular order; each group's
+/// devices in the order given). One map entry per key, a list only for shared keys.
+fn groups<K: std::hash::Hash + Eq + Clone>(items: impl Iterator<Item = (K, usize)>) -> Vec<Vec<usize>> {
+    let mut first: FxHashMap<K, usize> = FxHashMap::default();
+    let mut shared: FxHashMap<K, Vec<usize>> = FxHashMap::default();
+    for (k, di) in items {
+        match first.entry(k) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(di);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => shared
+                .entry(o.key().clone())
+                .or_insert_with(|| vec![*o.get()])
+                .push(di),
+        }
+    }
+    shared.into_values().collect()
+}
+
+/// `s` with everything but ASCII letters and digits removed equals `word`, ignoring case.
+fn alnum_eq_ignore_case(s: &str, word: &str) -> bool {
+    let mut kept = s.bytes().filter(u8::is_ascii_alphanumeric);
+    word.bytes()
+        .all(|w| kept.next().is_some_and(|c| c.eq_ignore_ascii_case(&w)))
+        && kept.next().is_none()
 }
 
 /// The facts and the classification as one frame, the input of the rule expressions.
