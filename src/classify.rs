@@ -15,8 +15,8 @@ use rayon::prelude::*;
 /// One classified device: a row of `devices.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classified {
-    pub device_key: String,
-    pub device_name: Option<String>,
+    pub device_key: Text,
+    pub device_name: Option<Text>,
     pub state: State,
     pub join_type: JoinType,
     pub management: Management,
@@ -26,19 +26,19 @@ pub struct Classified {
     pub autopilot_registered: bool,
     pub stale: bool,
     pub last_seen: Option<Micros>,
-    pub entra_device_id: Option<String>,
-    pub entra_object_id: Option<String>,
-    pub intune_device_id: Option<String>,
-    pub configmgr_resource_id: Option<String>,
-    pub autopilot_id: Option<String>,
-    pub serial_number: Option<String>,
-    pub os: Option<String>,
-    pub os_version: Option<String>,
-    pub primary_user: Option<String>,
+    pub entra_device_id: Option<Text>,
+    pub entra_object_id: Option<Text>,
+    pub intune_device_id: Option<Text>,
+    pub configmgr_resource_id: Option<Text>,
+    pub autopilot_id: Option<Text>,
+    pub serial_number: Option<Text>,
+    pub os: Option<Text>,
+    pub os_version: Option<Text>,
+    pub primary_user: Option<Text>,
     pub sources: Vec<Source>,
     pub tenant_attached: bool,
     pub workloads: Vec<Workload>,
-    pub autopilot_object_id: Option<String>,
+    pub autopilot_object_id: Option<Text>,
     /// Intune MDM manages the device (model.md "Intune MDM").
     pub intune_mdm: bool,
     /// A ConfigMgr client is on the device.
@@ -316,7 +316,7 @@ pub fn classify_explained(
         ("stale", stale_why),
     ];
 
-    let first = |vals: [Option<&Text>; 4]| vals.into_iter().flatten().next().map(Text::to_string);
+    let first = |vals: [Option<&Text>; 4]| vals.into_iter().flatten().next().cloned();
     let device_name = first([
         v.intune.and_then(|i| i.name.as_ref()),
         v.entra.and_then(|e| e.name.as_ref()),
@@ -350,7 +350,11 @@ pub fn classify_explained(
     .into_iter()
     .flatten()
     .any(|s| s.to_ascii_lowercase().contains("server"));
-    let os = Some(if server { "Windows Server" } else { "Windows" }.to_string());
+    let os = Some(Text::const_new(if server {
+        "Windows Server"
+    } else {
+        "Windows"
+    }));
 
     let entra_device_id = v
         .entra
@@ -371,7 +375,7 @@ pub fn classify_explained(
                 )
                 .next()
         })
-        .map(|g| g.to_string());
+        .map(|g| Text::from(g.format(&mut [0; 36])));
 
     let mut sources = Vec::new();
     if d.entra.is_some() || d.placeholder.is_some() {
@@ -388,7 +392,7 @@ pub fn classify_explained(
     }
 
     let classified = Classified {
-        device_key: d.key.clone(),
+        device_key: Text::from(d.key.as_str()),
         device_name,
         state,
         join_type: join,
@@ -400,12 +404,13 @@ pub fn classify_explained(
         stale,
         last_seen,
         entra_device_id,
-        entra_object_id: v
-            .entra
-            .and_then(|e| e.object_id.as_ref().map(Text::to_string)),
-        intune_device_id: v.intune.map(|i| i.id.to_string()),
-        configmgr_resource_id: v.configmgr.map(|c| c.resource_id.to_string()),
-        autopilot_id: v.autopilot.and_then(|a| a.id).map(|g| g.to_string()),
+        entra_object_id: v.entra.and_then(|e| e.object_id.clone()),
+        intune_device_id: v.intune.map(|i| i.id.clone()),
+        configmgr_resource_id: v.configmgr.map(|c| c.resource_id.clone()),
+        autopilot_id: v
+            .autopilot
+            .and_then(|a| a.id)
+            .map(|g| Text::from(g.format(&mut [0; 36]))),
         serial_number,
         os,
         os_version,
@@ -413,9 +418,7 @@ pub fn classify_explained(
         sources,
         tenant_attached,
         workloads,
-        autopilot_object_id: d
-            .placeholder
-            .and_then(|p| fleet.entra[p].object_id.as_ref().map(Text::to_string)),
+        autopilot_object_id: d.placeholder.and_then(|p| fleet.entra[p].object_id.clone()),
         intune_mdm,
         configmgr_client: cm_client,
     };

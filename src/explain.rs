@@ -106,6 +106,7 @@ pub fn explain(a: &Analysis, di: usize) -> Explanation {
     let mut records = Vec::new();
     let file = |f: u16| fleet.files.get(f as usize).cloned().unwrap_or_default();
     for (source, idx, link) in &d.links {
+        let idx = &(*idx as usize);
         let (f, line, id, primary) = match source {
             Source::Entra => {
                 let r = &fleet.entra[*idx];
@@ -199,8 +200,8 @@ pub fn explain(a: &Analysis, di: usize) -> Explanation {
         })
         .collect();
     Explanation {
-        device_key: c.device_key.clone(),
-        device_name: c.device_name.clone(),
+        device_key: c.device_key.to_string(),
+        device_name: c.device_name.as_ref().map(Text::to_string),
         records,
         classification,
         findings,

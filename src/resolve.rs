@@ -86,7 +86,7 @@ pub struct Device {
     pub intune: Vec<usize>,
     pub configmgr: Vec<usize>,
     pub autopilot: Vec<usize>,
-    pub links: Vec<(Source, usize, LinkKind)>,
+    pub links: Vec<(Source, u32, LinkKind)>,
 }
 
 #[derive(Debug, Default)]
@@ -238,12 +238,7 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
         ..
     } = &mut fleet;
     let ((a, b), (c, d)) = rayon::join(
-        || {
-            rayon::join(
-                || tidy_intune(intune, files),
-                || tidy_entra(entra, files),
-            )
-        },
+        || rayon::join(|| tidy_intune(intune, files), || tidy_entra(entra, files)),
         || {
             rayon::join(
                 || tidy_configmgr(configmgr, files),
@@ -308,7 +303,8 @@ fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
 
 fn tidy_configmgr(v: &mut Vec<ConfigMgrRecord>, files: usize) -> Vec<u64> {
     let mut removed = vec![0; files];
-    dedup!(*v, removed, |r| Some(r.resource_id.as_str()), |r| r.last_active);
+    dedup!(*v, removed, |r| Some(r.resource_id.as_str()), |r| r
+        .last_active);
     sort_by_key!(*v, |r| prefix(&r.resource_id));
     removed
 }
@@ -432,7 +428,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     b.devices = (0..fleet.entra.len())
         .map(|e| Device {
             entra: Some(e),
-            links: vec![(Source::Entra, e, LinkKind::Anchor)],
+            links: vec![(Source::Entra, e as u32, LinkKind::Anchor)],
             ..Device::default()
         })
         .collect();
@@ -455,7 +451,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             None => (b.device(AnchorKey::Intune(i)), LinkKind::Own),
         };
         b.devices[d].intune.push(i);
-        b.devices[d].links.push((Source::Intune, i, kind));
+        b.devices[d].links.push((Source::Intune, i as u32, kind));
         intune_device[i] = d;
         intune_by_id.insert(r.id.as_str(), i);
         if let Some(s) = &r.serial {
@@ -561,7 +557,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         match target {
             Some((d, kind)) => {
                 b.devices[d].autopilot.push(i);
-                b.devices[d].links.push((Source::Autopilot, i, kind));
+                b.devices[d].links.push((Source::Autopilot, i as u32, kind));
             }
             None => ap_only.push(i),
         }
@@ -577,7 +573,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         b.devices[d].autopilot.push(i);
         b.devices[d]
             .links
-            .push((Source::Autopilot, i, LinkKind::Own));
+            .push((Source::Autopilot, i as u32, LinkKind::Own));
     }
 
     drop(t);
@@ -610,7 +606,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             (b.device(AnchorKey::ConfigMgr(i)), LinkKind::Own)
         };
         b.devices[d].configmgr.push(i);
-        b.devices[d].links.push((Source::ConfigMgr, i, kind));
+        b.devices[d].links.push((Source::ConfigMgr, i as u32, kind));
     }
 
     drop(t);
@@ -622,7 +618,8 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         let t = &mut devices[target];
         t.placeholder = ph.entra;
         if let Some(e) = ph.entra {
-            t.links.push((Source::Entra, e, LinkKind::Placeholder));
+            t.links
+                .push((Source::Entra, e as u32, LinkKind::Placeholder));
         }
         t.autopilot.extend(ph.autopilot);
         t.configmgr.extend(ph.configmgr);

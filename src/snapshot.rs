@@ -76,8 +76,12 @@ pub fn from_analysis(a: &Analysis, date: String, origin: String) -> Snapshot {
         .iter()
         .zip(&a.device_findings)
         .map(|(d, f)| DeviceRow {
-            device_key: d.device_key.clone(),
-            device_name: d.device_name.clone().unwrap_or_default(),
+            device_key: d.device_key.to_string(),
+            device_name: d
+                .device_name
+                .as_ref()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             state: d.state.as_str().into(),
             join_type: d.join_type.as_str().into(),
             management: d.management.as_str().into(),

@@ -1,7 +1,7 @@
 //! `devices.csv`: one row per device, the columns of outputs.md in order.
 
 use crate::classify::Classified;
-use crate::ingest::value::format_ts;
+use crate::ingest::value::{format_ts, Text};
 use crate::model::{Source, Workload};
 use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
@@ -66,7 +66,7 @@ pub fn device_cells<'a>(d: &'a Classified, f: &DeviceFindings) -> Vec<Cow<'a, st
 /// Cell `column` (an index into [`DEVICE_COLUMNS`]) of a device row: borrowed but for the
 /// few cells that are joined or formatted.
 pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> Cow<'a, str> {
-    fn o(v: &Option<String>) -> Cow<'_, str> {
+    fn o(v: &Option<Text>) -> Cow<'_, str> {
         Cow::Borrowed(v.as_deref().unwrap_or(""))
     }
     fn joined<T: Copy>(items: &[T], name: fn(T) -> &'static str, sep: &str) -> Cow<'static, str> {

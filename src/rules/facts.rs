@@ -253,7 +253,9 @@ pub fn compute(
 
 /// The groups of two or more devices sharing a key (in no particular order; each group's
 /// devices in the order given). One map entry per key, a list only for shared keys.
-fn groups<K: std::hash::Hash + Eq + Clone>(items: impl Iterator<Item = (K, usize)>) -> Vec<Vec<usize>> {
+fn groups<K: std::hash::Hash + Eq + Clone>(
+    items: impl Iterator<Item = (K, usize)>,
+) -> Vec<Vec<usize>> {
     let mut first: FxHashMap<K, usize> = FxHashMap::default();
     let mut shared: FxHashMap<K, Vec<usize>> = FxHashMap::default();
     for (k, di) in items {

@@ -25,7 +25,7 @@ fn fired(a: &Analysis, code: &str) -> BTreeSet<String> {
         .findings
         .iter()
         .filter(|f| f.rule.code == code && f.suppressed.is_none())
-        .map(|f| a.devices[f.device].device_key.clone())
+        .map(|f| a.devices[f.device].device_key.to_string())
         .collect()
 }
 
@@ -103,7 +103,7 @@ fn one_fixture_per_rule() {
             rule.code
         );
         assert_eq!(fired(&a, rule.code), fires, "{}", rule.code);
-        let all: BTreeSet<String> = a.devices.iter().map(|d| d.device_key.clone()).collect();
+        let all: BTreeSet<String> = a.devices.iter().map(|d| d.device_key.to_string()).collect();
         assert!(
             quiet.is_subset(&all),
             "{}: every quiet device exists",
