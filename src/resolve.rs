@@ -419,18 +419,46 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         by_anchor: FxHashMap::default(),
     };
     let t = crate::timing::span("    link: intune");
+    // The lookup maps only later passes read (Intune by id and by serial, Entra by
+    // [ZTDID]) are built on the other core while the Intune records are linked.
+    type Lookups<'f> = (
+        FxHashMap<&'f str, usize>,
+        FxHashMap<std::borrow::Cow<'f, str>, usize>,
+        FxHashMap<Guid, usize>,
+    );
+    let fleet_ref = &fleet;
+    let lookups = || -> Lookups<'_> {
+        let mut by_id: FxHashMap<&str, usize> =
+            FxHashMap::with_capacity_and_hasher(fleet_ref.intune.len(), Default::default());
+        // The best Intune record for a serial (tie-break), for serial links.
+        let mut by_serial: FxHashMap<std::borrow::Cow<'_, str>, usize> = FxHashMap::default();
+        for (i, r) in fleet_ref.intune.iter().enumerate() {
+            by_id.insert(r.id.as_str(), i);
+            if let Some(s) = &r.serial {
+                by_serial
+                    .entry(serial_key(s))
+                    .and_modify(|best| {
+                        let other = &fleet_ref.intune[*best];
+                        if order(intune_rank(r), intune_rank(other)) == Ordering::Less {
+                            *best = i;
+                        }
+                    })
+                    .or_insert(i);
+            }
+        }
+        let by_ztdid: FxHashMap<Guid, usize> = fleet_ref
+            .entra
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.ztdid.map(|z| (z, i)))
+            .collect();
+        (by_id, by_serial, by_ztdid)
+    };
     let entra_by_devid: FxHashMap<Guid, usize> = fleet
         .entra
         .iter()
         .enumerate()
         .filter_map(|(i, r)| r.device_id.map(|d| (d, i)))
-        .collect();
-    b.devices = (0..fleet.entra.len())
-        .map(|e| Device {
-            entra: Some(e),
-            links: vec![(Source::Entra, e as u32, LinkKind::Anchor)],
-            ..Device::default()
-        })
         .collect();
     let devid_device = |b: &mut Builder, g: Guid| -> usize {
         match entra_by_devid.get(&g) {
@@ -438,45 +466,35 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             None => b.device(AnchorKey::DeviceId(g)),
         }
     };
-
     // Intune: by Entra device id, else a device of its own.
-    let mut intune_device = vec![0usize; fleet.intune.len()];
-    let mut intune_by_id: FxHashMap<&str, usize> =
-        FxHashMap::with_capacity_and_hasher(fleet.intune.len(), Default::default());
-    // The best Intune record for a serial (tie-break), for serial links.
-    let mut intune_by_serial: FxHashMap<std::borrow::Cow<'_, str>, usize> = FxHashMap::default();
-    for (i, r) in fleet.intune.iter().enumerate() {
-        let (d, kind) = match r.entra_device_id {
-            Some(g) => (devid_device(&mut b, g), LinkKind::EntraDeviceId),
-            None => (b.device(AnchorKey::Intune(i)), LinkKind::Own),
-        };
-        b.devices[d].intune.push(i);
-        b.devices[d].links.push((Source::Intune, i as u32, kind));
-        intune_device[i] = d;
-        intune_by_id.insert(r.id.as_str(), i);
-        if let Some(s) = &r.serial {
-            intune_by_serial
-                .entry(serial_key(s))
-                .and_modify(|best| {
-                    if order(intune_rank(r), intune_rank(&fleet.intune[*best])) == Ordering::Less {
-                        *best = i;
-                    }
-                })
-                .or_insert(i);
+    let link_intune = |b: &mut Builder| -> Vec<usize> {
+        b.devices = (0..fleet_ref.entra.len())
+            .map(|e| Device {
+                entra: Some(e),
+                links: vec![(Source::Entra, e as u32, LinkKind::Anchor)],
+                ..Device::default()
+            })
+            .collect();
+        let mut intune_device = vec![0usize; fleet_ref.intune.len()];
+        for (i, r) in fleet_ref.intune.iter().enumerate() {
+            let (d, kind) = match r.entra_device_id {
+                Some(g) => (devid_device(b, g), LinkKind::EntraDeviceId),
+                None => (b.device(AnchorKey::Intune(i)), LinkKind::Own),
+            };
+            b.devices[d].intune.push(i);
+            b.devices[d].links.push((Source::Intune, i as u32, kind));
+            intune_device[i] = d;
         }
-    }
+        intune_device
+    };
+    let ((intune_by_id, intune_by_serial, entra_by_ztdid), intune_device) =
+        rayon::join(lookups, || link_intune(&mut b));
     let by_serial =
         |s: &str| -> Option<usize> { intune_by_serial.get(serial_key(s).as_ref()).copied() };
 
     drop(t);
     let t = crate::timing::span("    link: autopilot");
     // Autopilot placeholders: AzureAd objects for an imported device, never deployed.
-    let entra_by_ztdid: FxHashMap<Guid, usize> = fleet
-        .entra
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.ztdid.map(|z| (z, i)))
-        .collect();
     let mut ap_linked = vec![false; fleet.entra.len()];
     for a in &fleet.autopilot {
         let by_dev = a

@@ -66,7 +66,7 @@ pub fn build(row: &mut Row<'_>) -> Result<AutopilotRecord, RowReject> {
             .map(|s| Text::from(s.replace([' ', '_'], "").to_ascii_lowercase())),
         state_raw,
         entra_device_id: row.guid(ENTRA_ID),
-        managed_device_id: managed_device_id.map(Text::from),
+        managed_device_id,
         last_contacted: row.date(LAST_CONTACTED),
         user: row.string(USER),
         device_name: row.string(DEVICE_NAME),

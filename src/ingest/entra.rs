@@ -147,7 +147,7 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
     let mut rec = EntraRecord {
         file: 0,
         line: row.line,
-        object_id: object_id.map(Text::from),
+        object_id,
         device_id,
         name: row.string(NAME),
         trust,

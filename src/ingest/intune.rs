@@ -200,10 +200,10 @@ pub struct IntuneRecord {
 }
 
 /// Lower-cases an id when it is a GUID, so the same id matches across forms.
-pub fn normalise_id(s: &str) -> String {
+pub fn normalise_id(s: &str) -> Text {
     match super::value::parse_guid(s) {
-        Ok(g) => g.to_string(),
-        Err(_) => s.trim().to_string(),
+        Ok(g) => Text::from(g.format(&mut [0; 36])),
+        Err(_) => Text::from(s.trim()),
     }
 }
 
@@ -227,7 +227,7 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
     let rec = IntuneRecord {
         file: 0,
         line: row.line,
-        id: id.into(),
+        id,
         name: row.string(NAME),
         entra_device_id: row.guid(ENTRA_ID),
         agent,
