@@ -125,9 +125,33 @@ fn ap_sort_id(r: &AutopilotRecord) -> String {
         .unwrap_or_default()
 }
 
+/// Whether record `a` is kept over `b`, a copy of the same record: latest activity, then
+/// most non-empty fields, then the byte-smallest row (without its position).
+fn prefer<T: std::fmt::Debug>(
+    a: &T,
+    b: &T,
+    activity: &impl Fn(&T) -> Option<Micros>,
+    non_empty: &impl Fn(&T) -> u16,
+    file_line: &impl Fn(&T) -> (u16, u64),
+) -> bool {
+    let norm = |r: &T| {
+        let (f, l) = file_line(r);
+        format!("{r:?}").replacen(&format!("file: {f}, line: {l},"), "", 1)
+    };
+    match (activity(a), activity(b)) {
+        (Some(x), Some(y)) if x != y => x > y,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        _ => match non_empty(a).cmp(&non_empty(b)) {
+            Ordering::Greater => true,
+            Ordering::Less => false,
+            Ordering::Equal => norm(a) < norm(b),
+        },
+    }
+}
+
 /// Which records are copies of another with the same key (`keys[i]` is record `i`'s),
-/// keeping the best: latest activity, then most non-empty fields, then the byte-smallest
-/// row. Order-independent.
+/// keeping the best ([`prefer`]); of identical rows the first. Order-independent.
 fn duplicates<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
     records: &[T],
     keys: impl Iterator<Item = Option<K>>,
@@ -137,11 +161,6 @@ fn duplicates<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
 ) -> Vec<bool> {
     let mut best: FxHashMap<K, usize> = FxHashMap::default();
     let mut drop = vec![false; records.len()];
-    let norm = |r: &T| {
-        // The byte-smallest normalised row: the record without its position.
-        let (f, l) = file_line(r);
-        format!("{r:?}").replacen(&format!("file: {f}, line: {l},"), "", 1)
-    };
     for (i, k) in keys.enumerate() {
         let Some(k) = k else { continue };
         match best.entry(k) {
@@ -150,18 +169,7 @@ fn duplicates<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
             }
             std::collections::hash_map::Entry::Occupied(mut o) => {
                 let j = *o.get();
-                let (a, b) = (&records[i], &records[j]);
-                let better = match (activity(a), activity(b)) {
-                    (Some(x), Some(y)) if x != y => x > y,
-                    (Some(_), None) => true,
-                    (None, Some(_)) => false,
-                    _ => match non_empty(a).cmp(&non_empty(b)) {
-                        Ordering::Greater => true,
-                        Ordering::Less => false,
-                        Ordering::Equal => norm(a) < norm(b),
-                    },
-                };
-                if better {
+                if prefer(&records[i], &records[j], &activity, &non_empty, &file_line) {
                     drop[j] = true;
                     o.insert(i);
                 } else {
@@ -171,6 +179,57 @@ fn duplicates<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
         }
     }
     drop
+}
+
+/// The sorted order of `keys` (`(sort key, record index)`, sorted here in parallel) and,
+/// per position of that order, whether the record is kept: among adjacent records that
+/// `same` calls copies of one record, only the [`prefer`]red one (of identical rows the
+/// first). The same records as [`duplicates`] by a sort the records need anyway.
+fn sorted_survivors<T: std::fmt::Debug + Sync, K: Ord + Send>(
+    records: &[T],
+    mut keys: Vec<(K, usize)>,
+    same: impl Fn(&K, &K) -> bool,
+    activity: impl Fn(&T) -> Option<Micros>,
+    non_empty: impl Fn(&T) -> u16,
+    file_line: impl Fn(&T) -> (u16, u64),
+) -> (Vec<usize>, Vec<bool>) {
+    keys.par_sort_unstable();
+    let mut keep = vec![true; keys.len()];
+    let mut start = 0;
+    while start < keys.len() {
+        let mut end = start + 1;
+        let mut best = start;
+        while end < keys.len() && same(&keys[start].0, &keys[end].0) {
+            let (c, b) = (keys[end].1, keys[best].1);
+            if prefer(&records[c], &records[b], &activity, &non_empty, &file_line) {
+                keep[best] = false;
+                best = end;
+            } else {
+                keep[end] = false;
+            }
+            end += 1;
+        }
+        start = end;
+    }
+    (keys.into_iter().map(|(_, i)| i).collect(), keep)
+}
+
+/// Puts the records in `order` and removes those not kept (`keep` per new position),
+/// counting them per file.
+fn reorder<T>(
+    records: &mut Vec<T>,
+    order: Vec<usize>,
+    keep: Vec<bool>,
+    file_of: impl Fn(&T) -> u16,
+    removed: &mut [u64],
+) {
+    permute(records, order);
+    remove(
+        records,
+        keep.into_iter().map(|k| !k).collect(),
+        file_of,
+        removed,
+    );
 }
 
 /// Removes the records [`duplicates`] marked, counting them per file (`removed[file]`).
@@ -287,25 +346,60 @@ macro_rules! sort_by_key {
 
 fn tidy_intune(v: &mut Vec<IntuneRecord>, files: usize) -> Vec<u64> {
     let mut removed = vec![0; files];
-    dedup!(*v, removed, |r| Some(r.id.as_str()), |r| r.last_sync);
-    sort_by_key!(*v, |r| prefix(&r.id));
+    let keys = v
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (prefix(&r.id), i))
+        .collect();
+    let (order, keep) = sorted_survivors(
+        v,
+        keys,
+        |a, b| a == b,
+        |r| r.last_sync,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+    );
+    reorder(v, order, keep, |r| r.file, &mut removed);
     removed
 }
 
 fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
     let mut removed = vec![0; files];
-    dedup!(*v, removed, |r| r.object_id.as_deref(), |r| r.last_sign_in);
+    let keys = v
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.object_id.as_deref().map(prefix), r.device_id), i))
+        .collect();
+    let (order, keep) = sorted_survivors(
+        v,
+        keys,
+        |a, b| a.0.is_some() && a.0 == b.0,
+        |r| r.last_sign_in,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+    );
+    reorder(v, order, keep, |r| r.file, &mut removed);
     // Two objects claiming one device id would make two devices with one key: one is kept.
     dedup!(*v, removed, |r| r.device_id, |r| r.last_sign_in);
-    sort_by_key!(*v, |r| (r.object_id.as_deref().map(prefix), r.device_id));
     removed
 }
 
 fn tidy_configmgr(v: &mut Vec<ConfigMgrRecord>, files: usize) -> Vec<u64> {
     let mut removed = vec![0; files];
-    dedup!(*v, removed, |r| Some(r.resource_id.as_str()), |r| r
-        .last_active);
-    sort_by_key!(*v, |r| prefix(&r.resource_id));
+    let keys = v
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (prefix(&r.resource_id), i))
+        .collect();
+    let (order, keep) = sorted_survivors(
+        v,
+        keys,
+        |a, b| a == b,
+        |r| r.last_active,
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+    );
+    reorder(v, order, keep, |r| r.file, &mut removed);
     removed
 }
 
