@@ -37,11 +37,11 @@ pub fn changes(old: &Snapshot, new: &Snapshot) -> Vec<Change> {
         .collect();
     let mut out = Vec::new();
     let mk = |d: &DeviceRow, change: &'static str, from: &str, to: &str| Change {
-        device_key: d.device_key.clone(),
+        device_key: d.device_key.to_string(),
         change,
         from: from.to_string(),
         to: to.to_string(),
-        device_name: d.device_name.clone(),
+        device_name: d.device_name.to_string(),
     };
     for (k, d) in &n {
         match o.get(k) {

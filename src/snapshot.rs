@@ -3,7 +3,7 @@
 //! spanning several days (one snapshot per UTC day).
 
 use crate::analyze::{self, Analysis, AnalyzeOptions, InputSpec};
-use crate::ingest::value::format_ts;
+use crate::ingest::value::{format_ts, Text};
 use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,15 +12,15 @@ use std::path::{Path, PathBuf};
 /// One device as a snapshot holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceRow {
-    pub device_key: String,
-    pub device_name: String,
-    pub state: String,
-    pub join_type: String,
-    pub management: String,
-    pub ownership: String,
+    pub device_key: Text,
+    pub device_name: Text,
+    pub state: Text,
+    pub join_type: Text,
+    pub management: Text,
+    pub ownership: Text,
     pub stale: bool,
     /// Unsuppressed rule codes.
-    pub findings: BTreeSet<String>,
+    pub findings: BTreeSet<Text>,
 }
 
 /// What a snapshot says, whatever it was read from.
@@ -76,18 +76,14 @@ pub fn from_analysis(a: &Analysis, date: String, origin: String) -> Snapshot {
         .iter()
         .zip(&a.device_findings)
         .map(|(d, f)| DeviceRow {
-            device_key: d.device_key.to_string(),
-            device_name: d
-                .device_name
-                .as_ref()
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
-            state: d.state.as_str().into(),
-            join_type: d.join_type.as_str().into(),
-            management: d.management.as_str().into(),
-            ownership: d.ownership.as_str().into(),
+            device_key: d.device_key.clone(),
+            device_name: d.device_name.clone().unwrap_or_default(),
+            state: Text::const_new(d.state.as_str()),
+            join_type: Text::const_new(d.join_type.as_str()),
+            management: Text::const_new(d.management.as_str()),
+            ownership: Text::const_new(d.ownership.as_str()),
             stale: d.stale,
-            findings: f.0.iter().map(|c| c.to_string()).collect(),
+            findings: f.0.iter().map(|c| Text::const_new(c)).collect(),
         })
         .collect();
     Snapshot {
@@ -158,17 +154,17 @@ pub fn from_output(dir: &Path) -> Result<Snapshot, SnapshotError> {
         .collect();
     let devices = (0..keys.len())
         .map(|i| DeviceRow {
-            device_key: keys[i].clone(),
-            device_name: names[i].clone(),
-            state: states[i].clone(),
-            join_type: joins[i].clone(),
-            management: mgmt[i].clone(),
-            ownership: owners[i].clone(),
+            device_key: keys[i].as_str().into(),
+            device_name: names[i].as_str().into(),
+            state: states[i].as_str().into(),
+            join_type: joins[i].as_str().into(),
+            management: mgmt[i].as_str().into(),
+            ownership: owners[i].as_str().into(),
             stale: stale[i],
             findings: findings[i]
                 .split(';')
                 .filter(|s| !s.is_empty())
-                .map(str::to_string)
+                .map(Text::from)
                 .collect(),
         })
         .collect();
@@ -290,7 +286,7 @@ pub fn progress(s: &Snapshot, targets: &[String]) -> Option<f64> {
     }
     let done = eligible
         .iter()
-        .filter(|d| targets.contains(&d.state))
+        .filter(|d| targets.iter().any(|t| *t == d.state))
         .count();
     Some(done as f64 / eligible.len() as f64)
 }
