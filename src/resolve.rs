@@ -313,14 +313,12 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
     fleet
 }
 
+/// Removes copies of one record by a hash of `key` ([`duplicates`]), counting them.
 macro_rules! dedup {
-    ($records:expr, $removed:expr, $key:expr, $activity:expr) => {
-        dedup!($records, $removed, keys: $records.iter().map($key), $activity)
-    };
-    ($records:expr, $removed:expr, keys: $keys:expr, $activity:expr) => {{
+    ($records:expr, $removed:expr, $key:expr, $activity:expr) => {{
         let drop = duplicates(
             &$records,
-            $keys,
+            $records.iter().map($key),
             $activity,
             |r| r.non_empty,
             |r| (r.file, r.line),
