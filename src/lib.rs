@@ -13,6 +13,7 @@ pub mod explain;
 pub mod fxhash;
 pub mod ingest;
 pub mod model;
+pub mod par;
 pub mod policy;
 pub mod privacy;
 pub mod recommend;

@@ -5,7 +5,6 @@
 use crate::analyze::{self, Analysis, AnalyzeOptions, InputSpec};
 use crate::ingest::value::{format_ts, Text};
 use polars::prelude::*;
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -258,7 +257,7 @@ pub fn load_all(paths: &[PathBuf], base: &AnalyzeOptions) -> Result<Vec<Snapshot
         plans.extend(plan(p, base)?);
     }
     let results: Vec<Result<Snapshot, SnapshotError>> =
-        plans.par_iter().map(|p| run(p, base)).collect();
+        crate::par::map_bounded(&plans, |p| run(p, base));
     let mut snaps = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     snaps.sort_by(|a, b| a.date.cmp(&b.date));
     for w in snaps.windows(2) {

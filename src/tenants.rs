@@ -7,7 +7,6 @@
 use crate::analyze::{self, AnalyzeError, AnalyzeOptions, InputSpec};
 use crate::ingest::value::format_ts;
 use crate::report::{self, WriteOptions};
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
@@ -60,9 +59,8 @@ pub fn run(
     wopts: &WriteOptions,
 ) -> Result<Vec<TenantResult>, TenantError> {
     let list = tenants(dir)?;
-    let results: Vec<Result<TenantResult, TenantError>> = list
-        .par_iter()
-        .map(|(name, path)| {
+    let results: Vec<Result<TenantResult, TenantError>> =
+        crate::par::map_bounded(&list, |(name, path)| {
             let mut opts = base.clone();
             opts.inputs = vec![InputSpec {
                 path: path.clone(),
@@ -103,7 +101,6 @@ pub fn run(
                     .count(),
                 highest: a.outcome.highest_unsuppressed(),
             })
-        })
-        .collect();
+        });
     results.into_iter().collect()
 }
