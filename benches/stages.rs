@@ -11,6 +11,10 @@ use fleetstate::report::{self, WriteOptions};
 use fleetstate::resolve;
 use std::path::PathBuf;
 
+/// The allocator of the `fleetstate` binary, so the stages are measured as users run them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn fleet() -> (tempfile::TempDir, Vec<PathBuf>, usize) {
     let n: usize = std::env::var("FLEETSTATE_BENCH_DEVICES")
         .ok()
