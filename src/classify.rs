@@ -349,7 +349,7 @@ pub fn classify_explained(
     ]
     .into_iter()
     .flatten()
-    .any(|s| s.to_ascii_lowercase().contains("server"));
+    .any(|s| crate::ingest::value::contains_ci(s, "server"));
     let os = Some(Text::const_new(if server {
         "Windows Server"
     } else {

@@ -13,14 +13,14 @@ pub fn out_of_scope(
     sku: Option<&str>,
     include_servers: bool,
 ) -> Option<SkipReason> {
-    let os_l = os.map(|s| s.to_ascii_lowercase());
-    if let Some(o) = &os_l {
-        if !o.starts_with("windows") && !o.starts_with("microsoft windows") {
+    use crate::ingest::value::{contains_ci, starts_with_ci};
+    if let Some(o) = os {
+        if !starts_with_ci(o, "windows") && !starts_with_ci(o, "microsoft windows") {
             return Some(SkipReason::Platform);
         }
     }
-    let server = os_l.as_deref().is_some_and(|o| o.contains("server"))
-        || sku.is_some_and(|s| s.to_ascii_lowercase().contains("server"));
+    let server = os.is_some_and(|o| contains_ci(o, "server"))
+        || sku.is_some_and(|s| contains_ci(s, "server"));
     if server && !include_servers {
         return Some(SkipReason::Server);
     }
@@ -79,10 +79,10 @@ pub fn apply(input: &mut Input, opts: &ReadOptions) {
             let os = r.os_name.as_deref();
             // ConfigMgr names Windows "Microsoft Windows NT Workstation 10.0".
             match os {
-                Some(o) if o.to_ascii_lowercase().contains("server") && !inc => {
+                Some(o) if crate::ingest::value::contains_ci(o, "server") && !inc => {
                     Some(SkipReason::Server)
                 }
-                Some(o) if !o.to_ascii_lowercase().contains("windows") => {
+                Some(o) if !crate::ingest::value::contains_ci(o, "windows") => {
                     Some(SkipReason::Platform)
                 }
                 _ => None,

@@ -42,8 +42,7 @@ pub enum Trust {
 impl Trust {
     /// Raw `AzureAd`/`ServerAd`/`Workplace` (any case) or the portal's display strings.
     pub fn parse(raw: &str) -> Option<Trust> {
-        let s = raw.trim().to_ascii_lowercase();
-        match s.as_str() {
+        super::value::with_lower(raw, |s| match s {
             "azuread" => Some(Trust::AzureAd),
             "serverad" => Some(Trust::ServerAd),
             "workplace" => Some(Trust::Workplace),
@@ -51,7 +50,7 @@ impl Trust {
             _ if s.contains("registered") => Some(Trust::Workplace),
             _ if s.contains("joined") => Some(Trust::AzureAd),
             _ => None,
-        }
+        })
     }
 }
 
@@ -103,7 +102,7 @@ impl EntraRecord {
                 || self
                     .mdm_name
                     .as_deref()
-                    .is_some_and(|n| n.to_ascii_lowercase().contains("intune")))
+                    .is_some_and(|n| super::value::contains_ci(n, "intune")))
     }
 
     /// model.md `other_mdm`: managed, and the MDM named is not Intune.
@@ -118,7 +117,7 @@ impl EntraRecord {
         let other_name = self
             .mdm_name
             .as_deref()
-            .is_some_and(|n| !n.to_ascii_lowercase().contains("intune"));
+            .is_some_and(|n| !super::value::contains_ci(n, "intune"));
         other_app || other_name
     }
 }

@@ -61,8 +61,11 @@ pub enum Agent {
 impl Agent {
     /// Maps a `Managed by` value or a Graph `managementAgentType` name or integer.
     pub fn parse(raw: &str) -> Option<Agent> {
-        let s = raw.trim().to_ascii_lowercase();
-        Some(match s.as_str() {
+        super::value::with_lower(raw, |s| Agent::parse_lower(raw, s))
+    }
+
+    fn parse_lower(raw: &str, s: &str) -> Option<Agent> {
+        Some(match s {
             "intune"
             | "mdm"
             | "easmdm"
@@ -117,9 +120,12 @@ pub enum EnrollmentType {
 impl EnrollmentType {
     /// `None` for `unknown`, empty or unrecognised values ("no enrollment type").
     pub fn parse(raw: &str) -> Option<EnrollmentType> {
+        super::value::with_lower(raw, EnrollmentType::parse_lower)
+    }
+
+    fn parse_lower(s: &str) -> Option<EnrollmentType> {
         use EnrollmentType::*;
-        let s = raw.trim().to_ascii_lowercase();
-        Some(match s.as_str() {
+        Some(match s {
             "userenrollment" | "1" => UserEnrollment,
             "deviceenrollmentmanager" | "2" => DeviceEnrollmentManager,
             "windowsazureadjoin" | "5" => WindowsAzureAdJoin,
@@ -146,26 +152,27 @@ impl EnrollmentType {
 /// Parses a join type as Intune spells it (`Azure AD joined`, `Microsoft Entra hybrid
 /// joined`, Graph `hybridAzureADJoined`, ...). `Unknown` and empty are absent.
 pub fn parse_join_type(raw: &str) -> Option<JoinType> {
-    let s = raw.trim().to_ascii_lowercase();
-    if s.contains("hybrid") || s == "3" {
-        Some(JoinType::HybridJoined)
-    } else if s.contains("registered") || s == "2" {
-        Some(JoinType::Registered)
-    } else if s.contains("joined") || s == "1" {
-        Some(JoinType::EntraJoined)
-    } else {
-        None
-    }
+    super::value::with_lower(raw, |s| {
+        if s.contains("hybrid") || s == "3" {
+            Some(JoinType::HybridJoined)
+        } else if s.contains("registered") || s == "2" {
+            Some(JoinType::Registered)
+        } else if s.contains("joined") || s == "1" {
+            Some(JoinType::EntraJoined)
+        } else {
+            None
+        }
+    })
 }
 
 /// Ownership as Intune or Entra spell it; `Unknown` is absent.
 pub fn parse_ownership(raw: &str) -> Option<crate::model::Ownership> {
     use crate::model::Ownership;
-    match raw.trim().to_ascii_lowercase().as_str() {
+    super::value::with_lower(raw, |s| match s {
         "corporate" | "company" | "1" => Some(Ownership::Corporate),
         "personal" | "2" => Some(Ownership::Personal),
         _ => None,
-    }
+    })
 }
 
 /// One Intune managed device record.

@@ -286,6 +286,15 @@ struct Builder {
     pending: Vec<PendingDate>,
     records: Records,
     columns: BTreeMap<&'static str, String>,
+    /// The projected cells of the row being built, kept between rows for its allocation.
+    scratch: Vec<Option<&'static str>>,
+}
+
+/// An empty vector that reuses the allocation of `v` for borrows of another lifetime (the
+/// standard library collects a vector into itself in place when the types match).
+fn recycle<'b, T: ?Sized>(mut v: Vec<Option<&T>>) -> Vec<Option<&'b T>> {
+    v.clear();
+    v.into_iter().map(|_| None).collect()
 }
 
 impl Builder {
@@ -303,6 +312,7 @@ impl Builder {
             pending: Vec::new(),
             records,
             columns: BTreeMap::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -363,7 +373,7 @@ impl Builder {
     }
 
     fn row(&mut self, line: u64, cells: &[&str]) {
-        let mut projected: Vec<Option<&str>> = Vec::with_capacity(self.projection.positions.len());
+        let mut projected = recycle(std::mem::take(&mut self.scratch));
         self.projection.project(cells, &mut projected);
         // A value no export writes (a runaway field): no value, with a warning.
         let mut overlong: Vec<(usize, usize)> = Vec::new();
@@ -412,6 +422,7 @@ impl Builder {
             }
             self.diag.reject(reject);
         }
+        self.scratch = recycle(projected);
     }
 
     /// Decides the day/month order of each slash-date column and fills the dates in.
@@ -815,6 +826,7 @@ fn load_delimited(
     let width = header.len();
     let mut rows_read = 0u64;
     let mut repeated_headers = 0u64;
+    let mut cells_buf: Vec<&'static str> = Vec::with_capacity(width);
     while more {
         std::mem::swap(&mut rec, &mut next);
         more = rdr
@@ -863,38 +875,27 @@ fn load_delimited(
             });
             continue;
         }
-        let mut cells: Vec<&str> = Vec::with_capacity(width);
-        let mut bad = None;
-        for (i, f) in rec.iter().take(width).enumerate() {
-            match std::str::from_utf8(f) {
-                Ok(s) if s.contains('\0') => {
-                    bad = Some((i, "NUL bytes"));
-                    break;
-                }
-                Ok(s) => cells.push(s),
-                Err(_) => {
-                    bad = Some((i, "invalid UTF-8"));
-                    break;
-                }
+        // The whole record is checked at once; only a bad one is looked at cell by cell,
+        // to name the column.
+        let cells = match record_cells(&rec, width, cells_buf) {
+            Ok(cells) => cells,
+            Err((i, what, buf)) => {
+                cells_buf = buf;
+                builder.diag.reject(RowReject {
+                    line,
+                    column: Some(header[i].clone()),
+                    reason: format!("{what} in column {:?} (column {})", header[i], i + 1),
+                });
+                continue;
             }
-        }
-        if let Some((i, what)) = bad {
-            builder.diag.reject(RowReject {
-                line,
-                column: Some(header[i].clone()),
-                reason: format!("{what} in column {:?} (column {})", header[i], i + 1),
-            });
-            continue;
-        }
-        if cells
-            .iter()
-            .zip(&header_norm)
-            .all(|(c, h)| norm_header(c) == *h)
-        {
+        };
+        if cells.iter().zip(&header_norm).all(|(c, h)| is_header(c, h)) {
             repeated_headers += 1;
+            cells_buf = recycle_cells(cells);
             continue;
         }
         builder.row(line, &cells);
+        cells_buf = recycle_cells(cells);
     }
     Ok(Loaded {
         form,
@@ -904,6 +905,54 @@ fn load_delimited(
         delimiter: Some(delimiter as char),
         encoding,
     })
+}
+
+/// An empty vector of cells that reuses the allocation of `v` (see [`recycle`]).
+fn recycle_cells<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
+}
+
+/// The first `width` cells of a record as text, in `buf`'s allocation; or the first cell
+/// that is not UTF-8 or holds a NUL byte, with what is wrong.
+#[allow(clippy::type_complexity)]
+fn record_cells<'r>(
+    rec: &'r csv::ByteRecord,
+    width: usize,
+    buf: Vec<&str>,
+) -> Result<Vec<&'r str>, (usize, &'static str, Vec<&'static str>)> {
+    let mut cells = recycle_cells(buf);
+    // Fast path: the record's bytes at once. A cell boundary inside a character (a cell
+    // ending in half of one) fails `get` and falls through to the cell-by-cell check.
+    if let Ok(all) = std::str::from_utf8(rec.as_slice()) {
+        if memchr::memchr(0, all.as_bytes()).is_none() {
+            for i in 0..width.min(rec.len()) {
+                match rec.range(i).and_then(|r| all.get(r)) {
+                    Some(c) => cells.push(c),
+                    None => break,
+                }
+            }
+            if cells.len() == width.min(rec.len()) {
+                return Ok(cells);
+            }
+            cells.clear();
+        }
+    }
+    for (i, f) in rec.iter().take(width).enumerate() {
+        match std::str::from_utf8(f) {
+            Ok(s) if s.contains('\0') => return Err((i, "NUL bytes", recycle_cells(cells))),
+            Ok(s) => cells.push(s),
+            Err(_) => return Err((i, "invalid UTF-8", recycle_cells(cells))),
+        }
+    }
+    Ok(cells)
+}
+
+/// Whether a cell spells the header name `norm` (already normalised by [`norm_header`]),
+/// without allocating: a row that repeats the header is skipped.
+fn is_header(cell: &str, norm: &str) -> bool {
+    cell.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"')
+        .eq_ignore_ascii_case(norm)
 }
 
 /// The column names of an unrecognised file, for its error message: at most 30, each cut

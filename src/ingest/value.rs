@@ -14,7 +14,15 @@ pub struct Bad;
 
 /// Trims a cell and maps the spellings of "no value" (empty, `NULL` in any case) to `None`.
 pub fn clean(cell: Option<&str>) -> Option<&str> {
-    let s = cell?.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let cell = cell?;
+    let b = cell.as_bytes();
+    // Most cells start and end with a printable ASCII byte: nothing to trim.
+    let plain = matches!((b.first(), b.last()), (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic());
+    let s = if plain {
+        cell
+    } else {
+        cell.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+    };
     if s.is_empty() || s.eq_ignore_ascii_case("null") {
         None
     } else {
@@ -22,12 +30,49 @@ pub fn clean(cell: Option<&str>) -> Option<&str> {
     }
 }
 
+/// Whether `hay` contains `needle` (lower-case ASCII) in any ASCII case, without
+/// allocating.
+pub fn contains_ci(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    n.is_empty()
+        || hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// Whether `hay` starts with `prefix` (lower-case ASCII) in any ASCII case.
+pub fn starts_with_ci(hay: &str, prefix: &str) -> bool {
+    hay.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// Calls `f` with `s` trimmed and ASCII lower-cased: on the stack when short, so that
+/// matching a cell against fixed spellings does not allocate.
+pub fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    let t = s.trim();
+    let mut buf = [0u8; 64];
+    if let Some(b) = buf.get_mut(..t.len()) {
+        b.copy_from_slice(t.as_bytes());
+        b.make_ascii_lowercase();
+        if let Ok(l) = std::str::from_utf8(b) {
+            return f(l);
+        }
+    }
+    f(&t.to_ascii_lowercase())
+}
+
 /// `True/False`, `Yes/No`, `1/0`, any case.
 pub fn parse_bool(s: &str) -> Result<bool, Bad> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" | "-1" => Ok(true),
-        "false" | "no" | "0" => Ok(false),
-        _ => Err(Bad),
+    let t = s.trim();
+    let is = |w: &str| t.eq_ignore_ascii_case(w);
+    if is("true") || is("yes") || t == "1" || t == "-1" {
+        Ok(true)
+    } else if is("false") || is("no") || t == "0" {
+        Ok(false)
+    } else {
+        Err(Bad)
     }
 }
 
