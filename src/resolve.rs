@@ -689,12 +689,13 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     drop(t);
     let t = crate::timing::span("    link: configmgr");
     // ConfigMgr: AADDeviceID, else serial (to Intune), else a unique ServerAd name.
-    let mut serverad_by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    let mut serverad_by_name: FxHashMap<std::borrow::Cow<'_, str>, Vec<usize>> =
+        FxHashMap::default();
     for (e, r) in fleet.entra.iter().enumerate() {
         if r.trust == Some(Trust::ServerAd) {
             if let Some(n) = &r.name {
                 serverad_by_name
-                    .entry(n.as_str().to_lowercase())
+                    .entry(crate::ingest::value::lower(n))
                     .or_default()
                     .push(e);
             }
@@ -708,7 +709,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         } else if let Some([e]) = c
             .name
             .as_ref()
-            .and_then(|n| serverad_by_name.get(&n.as_str().to_lowercase()))
+            .and_then(|n| serverad_by_name.get(&crate::ingest::value::lower(n)))
             .map(Vec::as_slice)
         {
             (b.device(AnchorKey::Entra(*e)), LinkKind::Name)

@@ -179,6 +179,15 @@ pub fn clean_serial(s: &str) -> Option<&str> {
     }
 }
 
+/// `s` in lower case (Unicode), borrowed when it already is.
+pub fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    }
+}
+
 /// The form serials are compared in: white space removed, upper-cased.
 pub fn serial_key(s: &str) -> std::borrow::Cow<'_, str> {
     let plain = s

@@ -59,10 +59,10 @@ fn too_old(v: Option<&str>) -> bool {
 }
 
 /// `NT Workstation 6.1` in a ConfigMgr OS name, when Build01 is empty.
-fn nt_version(os_name: Option<&str>) -> Option<String> {
+fn nt_version(os_name: Option<&str>) -> Option<&str> {
     let s = os_name?;
     let v = s.split_whitespace().last()?;
-    v.contains('.').then(|| v.to_string())
+    v.contains('.').then_some(v)
 }
 
 pub fn compute(
@@ -77,107 +77,126 @@ pub fn compute(
         .iter()
         .map(|t| t.to_ascii_lowercase())
         .collect();
-    let mut facts: Vec<Facts> =
-        r.devices
-            .par_iter()
-            .zip(devices.par_iter())
-            .map(|(d, c)| {
-                let entra = d.entra.map(|e| &fleet.entra[e]);
-                let intune = d.intune.first().map(|&i| &fleet.intune[i]);
-                let cm = d.configmgr.first().map(|&i| &fleet.configmgr[i]);
-                let mut f = Facts {
-                    intune_records: d.intune.len() as u32,
-                    has_entra: entra.is_some(),
-                    ..Default::default()
-                };
-                f.intune_orphan = entra.is_none()
-                    && d.intune
-                        .iter()
-                        .any(|&i| fleet.intune[i].entra_device_id.is_some());
-                f.cm_client_no_aad = d.configmgr.iter().any(|&i| {
-                    fleet.configmgr[i].client && fleet.configmgr[i].aad_device_id.is_none()
+    let mut facts: Vec<Facts> = r
+        .devices
+        .par_iter()
+        .zip(devices.par_iter())
+        .map(|(d, c)| {
+            let entra = d.entra.map(|e| &fleet.entra[e]);
+            let intune = d.intune.first().map(|&i| &fleet.intune[i]);
+            let cm = d.configmgr.first().map(|&i| &fleet.configmgr[i]);
+            let mut f = Facts {
+                intune_records: d.intune.len() as u32,
+                has_entra: entra.is_some(),
+                ..Default::default()
+            };
+            f.intune_orphan = entra.is_none()
+                && d.intune
+                    .iter()
+                    .any(|&i| fleet.intune[i].entra_device_id.is_some());
+            f.cm_client_no_aad = d
+                .configmgr
+                .iter()
+                .any(|&i| fleet.configmgr[i].client && fleet.configmgr[i].aad_device_id.is_none());
+            f.cm_row_client = d.configmgr.iter().any(|&i| fleet.configmgr[i].client);
+            f.classic_agent = d
+                .intune
+                .iter()
+                .any(|&i| fleet.intune[i].agent == Some(Agent::ClassicAgent));
+            if let Some(cm) = cm {
+                f.comgmt_policy = cm.comgmt_policy == Some(true);
+                f.mdm_enrolled_zero = cm.mdm_enrolled == Some(false);
+                f.status_nonzero = cm.status_code.is_some_and(|s| s != 0);
+            }
+            let profile_shared = entra
+                .and_then(|e| e.profile_type.as_deref())
+                .is_some_and(|p| p.eq_ignore_ascii_case("shared"));
+            let bulk_userless = intune.and_then(|i| i.enrollment_type)
+                == Some(crate::ingest::intune::EnrollmentType::WindowsBulkUserless);
+            let tag_userless = d
+                .autopilot
+                .iter()
+                .filter_map(|&a| fleet.autopilot[a].group_tag.as_deref())
+                .chain(entra.and_then(|e| e.order_id.as_deref()))
+                .any(|t| tags.iter().any(|x| x.eq_ignore_ascii_case(t)));
+            f.userless = profile_shared || bulk_userless || tag_userless;
+            f.entra_other_mdm = entra.is_some_and(|e| e.managed_by_other_mdm());
+            f.entra_intune_managed = entra.is_some_and(|e| e.managed_by_intune());
+            f.intune_owner = intune.and_then(|i| i.ownership).map(|o| o.as_str());
+            f.entra_owner = entra.and_then(|e| e.ownership).map(|o| o.as_str());
+            let intune_noncompliant =
+                intune
+                    .and_then(|i| i.compliance.as_deref())
+                    .is_some_and(|s| {
+                        ["noncompliant", "notcompliant", "2"]
+                            .iter()
+                            .any(|w| alnum_eq_ignore_case(s, w))
+                    });
+            let entra_noncompliant =
+                entra.is_some_and(|e| e.is_compliant == Some(false) && e.is_managed == Some(true));
+            f.noncompliant = intune_noncompliant || entra_noncompliant;
+            f.autopilot_never = d.intune.is_empty()
+                && d.autopilot.iter().any(|&a| {
+                    matches!(
+                        fleet.autopilot[a].state.as_deref(),
+                        Some("notcontacted" | "failed")
+                    )
                 });
-                f.cm_row_client = d.configmgr.iter().any(|&i| fleet.configmgr[i].client);
-                f.classic_agent = d
+            f.entra_disabled = entra.is_some_and(|e| e.enabled == Some(false));
+            f.intune_recent = match as_of {
+                Some(asof) => d
                     .intune
                     .iter()
-                    .any(|&i| fleet.intune[i].agent == Some(Agent::ClassicAgent));
-                if let Some(cm) = cm {
-                    f.comgmt_policy = cm.comgmt_policy == Some(true);
-                    f.mdm_enrolled_zero = cm.mdm_enrolled == Some(false);
-                    f.status_nonzero = cm.status_code.is_some_and(|s| s != 0);
-                }
-                let profile_shared = entra
-                    .and_then(|e| e.profile_type.as_deref())
-                    .is_some_and(|p| p.eq_ignore_ascii_case("shared"));
-                let bulk_userless = intune.and_then(|i| i.enrollment_type)
-                    == Some(crate::ingest::intune::EnrollmentType::WindowsBulkUserless);
-                let tag_userless = d
-                    .autopilot
-                    .iter()
-                    .filter_map(|&a| fleet.autopilot[a].group_tag.as_deref())
-                    .chain(entra.and_then(|e| e.order_id.as_deref()))
-                    .any(|t| tags.contains(&t.to_ascii_lowercase()));
-                f.userless = profile_shared || bulk_userless || tag_userless;
-                f.entra_other_mdm = entra.is_some_and(|e| e.managed_by_other_mdm());
-                f.entra_intune_managed = entra.is_some_and(|e| e.managed_by_intune());
-                f.intune_owner = intune.and_then(|i| i.ownership).map(|o| o.as_str());
-                f.entra_owner = entra.and_then(|e| e.ownership).map(|o| o.as_str());
-                let intune_noncompliant =
-                    intune
-                        .and_then(|i| i.compliance.as_deref())
-                        .is_some_and(|s| {
-                            ["noncompliant", "notcompliant", "2"]
-                                .iter()
-                                .any(|w| alnum_eq_ignore_case(s, w))
-                        });
-                let entra_noncompliant = entra
-                    .is_some_and(|e| e.is_compliant == Some(false) && e.is_managed == Some(true));
-                f.noncompliant = intune_noncompliant || entra_noncompliant;
-                f.autopilot_never = d.intune.is_empty()
-                    && d.autopilot.iter().any(|&a| {
-                        matches!(
-                            fleet.autopilot[a].state.as_deref(),
-                            Some("notcontacted" | "failed")
-                        )
-                    });
-                f.entra_disabled = entra.is_some_and(|e| e.enabled == Some(false));
-                f.intune_recent = match as_of {
-                    Some(asof) => d
-                        .intune
-                        .iter()
-                        .filter_map(|&i| fleet.intune[i].last_sync)
-                        .any(|t| t >= asof - stale_days as i64 * 86_400_000_000),
-                    None => false,
-                };
-                let cm_version = cm.and_then(|c| {
-                    c.build
-                        .as_ref()
-                        .map(|b| b.to_string())
-                        .or_else(|| nt_version(c.os_name.as_deref()))
-                });
-                f.old_os = (c.configmgr_client
-                    && cm.is_some_and(|c| c.client)
-                    && too_old(cm_version.as_deref()))
-                    || too_old(entra.and_then(|e| e.os_version.as_deref()));
-                f.win10_build = c
-                    .os_version
+                    .filter_map(|&i| fleet.intune[i].last_sync)
+                    .any(|t| t >= asof - stale_days as i64 * 86_400_000_000),
+                None => false,
+            };
+            let cm_version = cm.and_then(|c| {
+                c.build
                     .as_deref()
-                    .and_then(version)
-                    .filter(|v| v.0 == 10)
-                    .map(|v| v.2)
-                    .filter(|&b| b > 0);
-                f
-            })
-            .collect();
+                    .or_else(|| nt_version(c.os_name.as_deref()))
+            });
+            f.old_os = (c.configmgr_client && cm.is_some_and(|c| c.client) && too_old(cm_version))
+                || too_old(entra.and_then(|e| e.os_version.as_deref()));
+            f.win10_build = c
+                .os_version
+                .as_deref()
+                .and_then(version)
+                .filter(|v| v.0 == 10)
+                .map(|v| v.2)
+                .filter(|&b| b > 0);
+            f
+        })
+        .collect();
 
-    // FLT102: primary Intune records of different devices sharing a serial.
+    // The group facts, each a list of flagged devices, on both cores.
+    let (serial_losers, (hwid_dups, workplace_dups)) = rayon::join(
+        || dup_serial_losers(r),
+        || rayon::join(|| hwid_dups(r), || workplace_name_dups(r)),
+    );
+    for di in serial_losers {
+        facts[di].dup_serial_loser = true;
+    }
+    for di in hwid_dups {
+        facts[di].hwid_dup = true;
+    }
+    for di in workplace_dups {
+        facts[di].workplace_name_dup = true;
+    }
+    facts
+}
+
+/// FLT102: primary Intune records of different devices sharing a serial; all but the
+/// best of each group.
+fn dup_serial_losers(r: &Resolved) -> Vec<usize> {
+    let fleet = &r.fleet;
     let by_serial = groups(r.devices.iter().enumerate().filter_map(|(di, d)| {
         d.intune
             .first()
             .and_then(|&i| fleet.intune[i].serial.as_deref())
             .map(|s| (serial_key(s), di))
     }));
+    let mut out = Vec::new();
     for group in &by_serial {
         let rank = |di: usize| {
             let i = &fleet.intune[r.devices[di].intune[0]];
@@ -187,36 +206,28 @@ pub fn compute(
             .iter()
             .copied()
             .min_by(|&a, &b| order(rank(a), rank(b)));
-        for &di in group {
-            if Some(di) != best {
-                facts[di].dup_serial_loser = true;
-            }
-        }
+        out.extend(group.iter().copied().filter(|&di| Some(di) != best));
     }
+    out
+}
 
-    // FLT103: Entra objects sharing an [HWID]; a Workplace object named like a ServerAd one.
+/// FLT103: Entra objects sharing an [HWID]; all but the latest-registered
+/// non-Workplace object of each group.
+fn hwid_dups(r: &Resolved) -> Vec<usize> {
+    let fleet = &r.fleet;
     let by_hwid = groups(r.devices.iter().enumerate().filter_map(|(di, d)| {
         d.entra
             .and_then(|e| fleet.entra[e].hwid.as_deref())
             .map(|h| (h, di))
     }));
-    let mut serverad_names: std::collections::HashSet<String> = Default::default();
-    for d in &r.devices {
-        if let Some(e) = d.entra.map(|e| &fleet.entra[e]) {
-            if e.trust == Some(Trust::ServerAd) {
-                if let Some(n) = &e.name {
-                    serverad_names.insert(n.as_str().to_lowercase());
-                }
-            }
-        }
-    }
+    let mut out = Vec::new();
     for group in &by_hwid {
         let key = |di: usize| {
             let e = &fleet.entra[r.devices[di].entra.unwrap_or_default()];
             (
                 e.trust != Some(Trust::Workplace),
                 e.registered,
-                e.object_id.clone(),
+                e.object_id.as_deref().unwrap_or(""),
             )
         };
         // The latest-registered non-Workplace object is kept; the others fire.
@@ -226,29 +237,39 @@ pub fn compute(
             .filter(|&di| key(di).0)
             .min_by(|&a, &b| {
                 let (ka, kb) = (key(a), key(b));
-                order(
-                    (ka.1, None, ka.2.as_deref().unwrap_or("")),
-                    (kb.1, None, kb.2.as_deref().unwrap_or("")),
-                )
+                order((ka.1, None, ka.2), (kb.1, None, kb.2))
             });
-        for &di in group {
-            if Some(di) != keep {
-                facts[di].hwid_dup = true;
+        out.extend(group.iter().copied().filter(|&di| Some(di) != keep));
+    }
+    out
+}
+
+/// FLT103: Workplace objects named like a ServerAd object (names compared in lower case).
+fn workplace_name_dups(r: &Resolved) -> Vec<usize> {
+    let fleet = &r.fleet;
+    let entra_of = |d: &crate::resolve::Device| d.entra.map(|e| &fleet.entra[e]);
+    let mut serverad_names: crate::fxhash::FxHashSet<std::borrow::Cow<'_, str>> =
+        Default::default();
+    for e in r.devices.iter().filter_map(entra_of) {
+        if e.trust == Some(Trust::ServerAd) {
+            if let Some(n) = &e.name {
+                serverad_names.insert(crate::ingest::value::lower(n));
             }
         }
     }
-    for (di, d) in r.devices.iter().enumerate() {
-        if let Some(e) = d.entra.map(|e| &fleet.entra[e]) {
-            if e.trust == Some(Trust::Workplace)
-                && e.name
-                    .as_ref()
-                    .is_some_and(|n| serverad_names.contains(&n.as_str().to_lowercase()))
-            {
-                facts[di].workplace_name_dup = true;
-            }
-        }
-    }
-    facts
+    r.devices
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| {
+            entra_of(d).is_some_and(|e| {
+                e.trust == Some(Trust::Workplace)
+                    && e.name
+                        .as_ref()
+                        .is_some_and(|n| serverad_names.contains(&crate::ingest::value::lower(n)))
+            })
+        })
+        .map(|(di, _)| di)
+        .collect()
 }
 
 /// The groups of two or more devices sharing a key (in no particular order; each group's
