@@ -83,11 +83,17 @@ pub struct Device {
     pub is_placeholder: bool,
     /// A placeholder object folded into this device.
     pub placeholder: Option<usize>,
-    pub intune: Vec<usize>,
-    pub configmgr: Vec<usize>,
-    pub autopilot: Vec<usize>,
-    pub links: Vec<(Source, u32, LinkKind)>,
+    pub intune: Members,
+    pub configmgr: Members,
+    pub autopilot: Members,
+    pub links: Links,
 }
+
+/// A device's records of one source, primary first: almost always one, held inline.
+pub type Members = smallvec::SmallVec<[usize; 1]>;
+
+/// How each record joined its device, in link order: up to three inline.
+pub type Links = smallvec::SmallVec<[(Source, u32, LinkKind); 3]>;
 
 #[derive(Debug, Default)]
 pub struct Resolved {
@@ -563,7 +569,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         b.devices = (0..fleet_ref.entra.len())
             .map(|e| Device {
                 entra: Some(e),
-                links: vec![(Source::Entra, e as u32, LinkKind::Anchor)],
+                links: smallvec::smallvec![(Source::Entra, e as u32, LinkKind::Anchor)],
                 ..Device::default()
             })
             .collect();
