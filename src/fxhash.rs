@@ -27,12 +27,23 @@ impl Hasher for FxHasher {
             w.copy_from_slice(c);
             self.add(u64::from_le_bytes(w));
         }
+        // The last 1 to 7 bytes in at most two fixed-size loads (overlapping when fewer
+        // than 8), with the length: a copy of variable length would call `memcpy`.
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
+        let n = rest.len();
+        let word = |at: usize| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&rest[at..at + 4]);
+            u64::from(u32::from_le_bytes(w))
+        };
+        let tail = match n {
+            0 => return,
+            1..=3 => {
+                u64::from(rest[0]) | u64::from(rest[n / 2]) << 8 | u64::from(rest[n - 1]) << 16
+            }
+            _ => word(0) | word(n - 4) << 32,
+        };
+        self.add(tail ^ (n as u64) << 59);
     }
     #[inline]
     fn write_u8(&mut self, i: u8) {
