@@ -5,7 +5,7 @@ use crate::ingest::configmgr::ConfigMgrRecord;
 use crate::ingest::entra::{EntraRecord, Trust};
 use crate::ingest::intune::{Agent, EnrollmentType, IntuneRecord};
 use crate::ingest::value::Micros;
-use crate::ingest::value::Text;
+use crate::ingest::value::{Guid, Text};
 use crate::model::{
     EnrollmentMethod, JoinType, Management, Ownership, OwnershipSource, Source, State, Workload,
 };
@@ -26,16 +26,16 @@ pub struct Classified {
     pub autopilot_registered: bool,
     pub stale: bool,
     pub last_seen: Option<Micros>,
-    pub entra_device_id: Option<Text>,
+    pub entra_device_id: Option<Guid>,
     pub entra_object_id: Option<Text>,
     pub intune_device_id: Option<Text>,
     pub configmgr_resource_id: Option<Text>,
-    pub autopilot_id: Option<Text>,
+    pub autopilot_id: Option<Guid>,
     pub serial_number: Option<Text>,
     pub os: Option<Text>,
     pub os_version: Option<Text>,
     pub primary_user: Option<Text>,
-    pub sources: Vec<Source>,
+    pub sources: smallvec::SmallVec<[Source; 4]>,
     pub tenant_attached: bool,
     pub workloads: Vec<Workload>,
     pub autopilot_object_id: Option<Text>,
@@ -374,10 +374,9 @@ pub fn classify_explained(
                         .filter_map(|&i| fleet.autopilot[i].entra_device_id),
                 )
                 .next()
-        })
-        .map(|g| Text::from(g.format(&mut [0; 36])));
+        });
 
-    let mut sources = Vec::new();
+    let mut sources = smallvec::SmallVec::new();
     if d.entra.is_some() || d.placeholder.is_some() {
         sources.push(Source::Entra);
     }
@@ -407,10 +406,7 @@ pub fn classify_explained(
         entra_object_id: v.entra.and_then(|e| e.object_id.clone()),
         intune_device_id: v.intune.map(|i| i.id.clone()),
         configmgr_resource_id: v.configmgr.map(|c| c.resource_id.clone()),
-        autopilot_id: v
-            .autopilot
-            .and_then(|a| a.id)
-            .map(|g| Text::from(g.format(&mut [0; 36]))),
+        autopilot_id: v.autopilot.and_then(|a| a.id),
         serial_number,
         os,
         os_version,

@@ -1,7 +1,7 @@
 //! `devices.csv`: one row per device, the columns of outputs.md in order.
 
 use crate::classify::Classified;
-use crate::ingest::value::{format_ts, Text};
+use crate::ingest::value::{format_ts, Guid, Text};
 use crate::model::{Source, Workload};
 use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
@@ -69,6 +69,12 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
     fn o(v: &Option<Text>) -> Cow<'_, str> {
         Cow::Borrowed(v.as_deref().unwrap_or(""))
     }
+    fn guid(g: Option<Guid>) -> Cow<'static, str> {
+        match g {
+            Some(g) => Cow::Owned(g.format(&mut [0; 36]).to_owned()),
+            None => Cow::Borrowed(""),
+        }
+    }
     fn joined<T: Copy>(items: &[T], name: fn(T) -> &'static str, sep: &str) -> Cow<'static, str> {
         match items {
             [] => Cow::Borrowed(""),
@@ -88,11 +94,11 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         8 => Cow::Borrowed(b(d.autopilot_registered)),
         9 => Cow::Borrowed(b(d.stale)),
         10 => Cow::Owned(d.last_seen.map(format_ts).unwrap_or_default()),
-        11 => o(&d.entra_device_id),
+        11 => guid(d.entra_device_id),
         12 => o(&d.entra_object_id),
         13 => o(&d.intune_device_id),
         14 => o(&d.configmgr_resource_id),
-        15 => o(&d.autopilot_id),
+        15 => guid(d.autopilot_id),
         16 => o(&d.serial_number),
         17 => o(&d.os),
         18 => o(&d.os_version),

@@ -90,7 +90,7 @@ fn half_cleaned_autopilot_device_is_an_unfolded_placeholder() {
         ("autopilot_only", "none")
     );
     assert_eq!(
-        d.autopilot_id.as_deref(),
+        d.autopilot_id.map(|g| g.to_string()).as_deref(),
         Some("6349bbfe-c07a-444c-a7e0-eee62553f000")
     );
 }
