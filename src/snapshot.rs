@@ -275,17 +275,14 @@ pub fn load_all(paths: &[PathBuf], base: &AnalyzeOptions) -> Result<Vec<Snapshot
 /// model.md `progress`: devices in the target states that are neither autopilot_only nor
 /// stale, over devices that are neither; `None` when the denominator is 0.
 pub fn progress(s: &Snapshot, targets: &[String]) -> Option<f64> {
-    let eligible: Vec<&DeviceRow> = s
+    let (mut eligible, mut done) = (0usize, 0usize);
+    for d in s
         .devices
         .iter()
         .filter(|d| d.state != "autopilot_only" && !d.stale)
-        .collect();
-    if eligible.is_empty() {
-        return None;
+    {
+        eligible += 1;
+        done += usize::from(targets.iter().any(|t| *t == d.state));
     }
-    let done = eligible
-        .iter()
-        .filter(|d| targets.iter().any(|t| *t == d.state))
-        .count();
-    Some(done as f64 / eligible.len() as f64)
+    (eligible > 0).then(|| done as f64 / eligible as f64)
 }
