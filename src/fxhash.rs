@@ -77,3 +77,36 @@ impl Hasher for FxHasher {
 
 pub type FxHashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
 pub type FxHashSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::{BuildHasher, BuildHasherDefault};
+
+    #[test]
+    fn keys_differing_in_any_byte_or_length_hash_apart() {
+        let b = BuildHasherDefault::<FxHasher>::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut n = 0;
+        // Every key of up to 9 bytes over a small alphabet, and a zero byte in each
+        // position: the tail loads must see every byte and the length.
+        for len in 0..=9usize {
+            for seed in 0..40u64 {
+                let key: Vec<u8> = (0..len)
+                    .map(|i| b"a0\0Z"[((seed >> (i % 6)) as usize + i) % 4])
+                    .collect();
+                if seen.insert(key.clone()) {
+                    n += 1;
+                    let h = b.hash_one(&key[..]);
+                    assert!(
+                        !seen
+                            .iter()
+                            .any(|k: &Vec<u8>| k != &key && b.hash_one(&k[..]) == h),
+                        "{key:?} collides"
+                    );
+                }
+            }
+        }
+        assert!(n > 100);
+    }
+}

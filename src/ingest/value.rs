@@ -477,6 +477,74 @@ mod tests {
     use super::*;
 
     #[test]
+    fn case_insensitive_helpers_match_their_allocating_forms() {
+        let long = "x".repeat(80);
+        let cells = [
+            "",
+            "Windows",
+            "  Microsoft Windows NT Server 10.0 ",
+            "WINDOWS 11 ENTERPRISE",
+            "Microsoft Intune",
+            "Intüne",
+            "ServerAd",
+            "mdm/ConfigMgr agent",
+            "Ä Server",
+            &long,
+            "Ünïcode ÜPPER",
+            "windowsserver",
+        ];
+        for c in cells {
+            for w in ["server", "intune", "windows", "microsoft windows", ""] {
+                assert_eq!(
+                    contains_ci(c, w),
+                    c.to_ascii_lowercase().contains(w),
+                    "{c:?} {w:?}"
+                );
+                assert_eq!(
+                    starts_with_ci(c, w),
+                    c.to_ascii_lowercase().starts_with(w),
+                    "{c:?} {w:?}"
+                );
+            }
+            with_lower(c, |l| assert_eq!(l, c.trim().to_ascii_lowercase()));
+            assert_eq!(lower(c), c.to_lowercase());
+        }
+        assert!(matches!(
+            lower("already lower"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn booleans_and_clean_cells() {
+        for (s, v) in [
+            ("True", Ok(true)),
+            (" yes ", Ok(true)),
+            ("-1", Ok(true)),
+            ("1", Ok(true)),
+            ("FALSE", Ok(false)),
+            ("No", Ok(false)),
+            ("0", Ok(false)),
+            ("maybe", Err(Bad)),
+            ("", Err(Bad)),
+            ("01", Err(Bad)),
+        ] {
+            assert_eq!(
+                parse_bool(s).map_err(|_| ()),
+                v.map_err(|_: Bad| ()),
+                "{s:?}"
+            );
+        }
+        assert_eq!(clean(Some(" a ")), Some("a"));
+        assert_eq!(clean(Some("\u{feff}NULL")), None);
+        assert_eq!(clean(Some("null")), None);
+        assert_eq!(clean(Some("Null1")), Some("Null1"));
+        assert_eq!(clean(Some("\u{a0}x\u{a0}")), Some("x"));
+        assert_eq!(clean(Some("a b")), Some("a b"));
+        assert_eq!(clean(Some("")), None);
+    }
+
+    #[test]
     fn format_ts_matches_chrono() {
         let samples = [
             0i64,

@@ -256,6 +256,41 @@ fn invalid_utf8_in_a_cell_rejects_the_row_with_its_column() {
     assert_eq!(i.records.len(), 2);
 }
 
+/// Bytes that are valid text as a whole record but not cell by cell (a character split by
+/// a delimiter), and a NUL byte: the row is rejected naming the first bad column.
+#[test]
+fn a_character_split_across_cells_and_a_nul_are_rejected_by_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intune.csv");
+    let mut bytes = b"Device ID,Device name,Managed by,Ownership,OS,Serial number\n".to_vec();
+    bytes.extend_from_slice(
+        b"a1b2c3d4-0000-4000-8000-000000000001,PC-\xc3,\xa9Intune,Corporate,Windows,SN1\n",
+    );
+    bytes.extend_from_slice(
+        b"a1b2c3d4-0000-4000-8000-000000000002,PC-2,Intune,Corp\0orate,Windows,SN2\n",
+    );
+    bytes.extend_from_slice(
+        "a1b2c3d4-0000-4000-8000-000000000003,PC-\u{e9},Intune,Corporate,Windows,SN3\n".as_bytes(),
+    );
+    std::fs::write(&path, bytes).unwrap();
+    let i = read_path(&path);
+    accounted(&i);
+    assert_eq!(
+        rejects(&i),
+        vec![
+            (
+                2,
+                "invalid UTF-8 in column \"Device name\" (column 2)".to_string()
+            ),
+            (
+                3,
+                "NUL bytes in column \"Ownership\" (column 4)".to_string()
+            ),
+        ]
+    );
+    assert_eq!(intune_names(&i), vec![Some("PC-\u{e9}".into())]);
+}
+
 #[test]
 fn utf16le_without_bom_is_transcoded_and_lines_are_right() {
     let i = read("utf16le-no-bom.csv");
