@@ -356,22 +356,7 @@ pub fn classify_explained(
         "Windows"
     }));
 
-    let entra_device_id = v.entra.and_then(|e| e.device_id).or_else(|| {
-        d.intune
-            .iter()
-            .filter_map(|&i| fleet.intune[i].entra_device_id)
-            .chain(
-                d.configmgr
-                    .iter()
-                    .filter_map(|&i| fleet.configmgr[i].aad_device_id),
-            )
-            .chain(
-                d.autopilot
-                    .iter()
-                    .filter_map(|&i| fleet.autopilot[i].entra_device_id),
-            )
-            .next()
-    });
+    let entra_device_id = crate::resolve::entra_device_id(d, fleet);
 
     let mut sources = smallvec::SmallVec::new();
     if d.entra.is_some() || d.placeholder.is_some() {

@@ -804,27 +804,30 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     }
 }
 
+/// The device's Entra device id: its Entra object's, else the first one its Intune,
+/// ConfigMgr or Autopilot records carry (records in primary-first order).
+pub fn entra_device_id(d: &Device, fleet: &Fleet) -> Option<Guid> {
+    d.entra.and_then(|e| fleet.entra[e].device_id).or_else(|| {
+        d.intune
+            .iter()
+            .filter_map(|&i| fleet.intune[i].entra_device_id)
+            .chain(
+                d.configmgr
+                    .iter()
+                    .filter_map(|&i| fleet.configmgr[i].aad_device_id),
+            )
+            .chain(
+                d.autopilot
+                    .iter()
+                    .filter_map(|&i| fleet.autopilot[i].entra_device_id),
+            )
+            .next()
+    })
+}
+
 /// model.md `device_key`.
 fn device_key(d: &Device, fleet: &Fleet) -> String {
-    if let Some(g) = d.entra.and_then(|e| fleet.entra[e].device_id) {
-        return g.to_string();
-    }
-    let carried = d
-        .intune
-        .iter()
-        .filter_map(|&i| fleet.intune[i].entra_device_id)
-        .chain(
-            d.configmgr
-                .iter()
-                .filter_map(|&i| fleet.configmgr[i].aad_device_id),
-        )
-        .chain(
-            d.autopilot
-                .iter()
-                .filter_map(|&i| fleet.autopilot[i].entra_device_id),
-        )
-        .next();
-    if let Some(g) = carried {
+    if let Some(g) = entra_device_id(d, fleet) {
         return g.to_string();
     }
     if let Some(o) = d.entra.and_then(|e| fleet.entra[e].object_id.clone()) {
