@@ -73,10 +73,6 @@ pub fn compute(
     userless_tags: &[String],
 ) -> Vec<Facts> {
     let fleet = &r.fleet;
-    let tags: Vec<String> = userless_tags
-        .iter()
-        .map(|t| t.to_ascii_lowercase())
-        .collect();
     let mut facts: Vec<Facts> = r
         .devices
         .par_iter()
@@ -118,7 +114,7 @@ pub fn compute(
                 .iter()
                 .filter_map(|&a| fleet.autopilot[a].group_tag.as_deref())
                 .chain(entra.and_then(|e| e.order_id.as_deref()))
-                .any(|t| tags.iter().any(|x| x.eq_ignore_ascii_case(t)));
+                .any(|t| userless_tags.iter().any(|x| x.eq_ignore_ascii_case(t)));
             f.userless = profile_shared || bulk_userless || tag_userless;
             f.entra_other_mdm = entra.is_some_and(|e| e.managed_by_other_mdm());
             f.entra_intune_managed = entra.is_some_and(|e| e.managed_by_intune());
