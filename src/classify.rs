@@ -6,6 +6,7 @@ use crate::ingest::entra::{EntraRecord, Trust};
 use crate::ingest::intune::{Agent, EnrollmentType, IntuneRecord};
 use crate::ingest::value::Micros;
 use crate::ingest::value::{Guid, Text};
+use crate::intern::Sym;
 use crate::model::{
     EnrollmentMethod, JoinType, Management, Ownership, OwnershipSource, Source, State, Workload,
 };
@@ -32,8 +33,8 @@ pub struct Classified {
     pub configmgr_resource_id: Option<Text>,
     pub autopilot_id: Option<Guid>,
     pub serial_number: Option<Text>,
-    pub os: Option<Text>,
-    pub os_version: Option<Text>,
+    pub os: Option<&'static str>,
+    pub os_version: Option<Sym>,
     pub primary_user: Option<Text>,
     pub sources: smallvec::SmallVec<[Source; 4]>,
     pub tenant_attached: bool,
@@ -329,12 +330,14 @@ pub fn classify_explained(
         v.configmgr.and_then(|c| c.serial.as_ref()),
         v.autopilot.and_then(|a| a.serial.as_ref()),
     ]);
-    let os_version = first([
-        v.intune.and_then(|i| i.os_version.as_ref()),
-        v.entra.and_then(|e| e.os_version.as_ref()),
-        v.configmgr.and_then(|c| c.build.as_ref()),
-        None,
-    ]);
+    let os_version = [
+        v.intune.and_then(|i| i.os_version),
+        v.entra.and_then(|e| e.os_version),
+        v.configmgr.and_then(|c| c.build),
+    ]
+    .into_iter()
+    .flatten()
+    .next();
     let primary_user = first([
         v.intune.and_then(|i| i.upn.as_ref()),
         v.entra.and_then(|e| e.owner.as_ref()),
@@ -350,11 +353,7 @@ pub fn classify_explained(
     .into_iter()
     .flatten()
     .any(|s| crate::ingest::value::contains_ci(s, "server"));
-    let os = Some(Text::const_new(if server {
-        "Windows Server"
-    } else {
-        "Windows"
-    }));
+    let os = Some(if server { "Windows Server" } else { "Windows" });
 
     let entra_device_id = crate::resolve::entra_device_id(d, fleet);
 

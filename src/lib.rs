@@ -12,6 +12,7 @@ pub mod diff;
 pub mod explain;
 pub mod fxhash;
 pub mod ingest;
+pub mod intern;
 pub mod model;
 pub mod par;
 pub mod policy;

@@ -4,6 +4,7 @@
 use super::table::Row;
 use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
+use crate::intern::Sym;
 
 crate::fields!(
     ID = ["id"],
@@ -26,10 +27,10 @@ pub struct AutopilotRecord {
     pub id: Option<Guid>,
     /// Normalised serial (placeholders removed), as spelled.
     pub serial: Option<Text>,
-    pub group_tag: Option<Text>,
+    pub group_tag: Option<Sym>,
     /// `enrollmentState`, lower-cased without spaces (`notcontacted`, `failed`, ...).
-    pub state: Option<Text>,
-    pub state_raw: Option<Text>,
+    pub state: Option<Sym>,
+    pub state_raw: Option<Sym>,
     pub entra_device_id: Option<Guid>,
     pub managed_device_id: Option<Text>,
     pub last_contacted: Option<Micros>,
@@ -51,7 +52,7 @@ pub fn build(row: &mut Row<'_>) -> Result<AutopilotRecord, RowReject> {
         },
         None => None,
     };
-    let state_raw = row.string(STATE);
+    let state_raw = row.sym(STATE);
     Ok(AutopilotRecord {
         file: 0,
         line: row.line,
@@ -60,10 +61,10 @@ pub fn build(row: &mut Row<'_>) -> Result<AutopilotRecord, RowReject> {
             .as_deref()
             .and_then(super::value::clean_serial)
             .map(Text::from),
-        group_tag: row.string(GROUP_TAG),
+        group_tag: row.sym(GROUP_TAG),
         state: state_raw
             .as_deref()
-            .map(|s| Text::from(s.replace([' ', '_'], "").to_ascii_lowercase())),
+            .map(|s| Sym::new(&s.replace([' ', '_'], "").to_ascii_lowercase())),
         state_raw,
         entra_device_id: row.guid(ENTRA_ID),
         managed_device_id,

@@ -4,6 +4,7 @@
 use super::table::Row;
 use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
+use crate::intern::Sym;
 
 crate::fields!(
     RESOURCE_ID = ["ResourceID", "ResourceID0"],
@@ -34,8 +35,8 @@ pub struct ConfigMgrRecord {
     /// `Client0 = 1`.
     pub client: bool,
     pub obsolete: bool,
-    pub os_name: Option<Text>,
-    pub build: Option<Text>,
+    pub os_name: Option<Sym>,
+    pub build: Option<Sym>,
     pub aad_device_id: Option<Guid>,
     pub serial: Option<Text>,
     pub last_active: Option<Micros>,
@@ -74,8 +75,8 @@ pub fn build(row: &mut Row<'_>) -> Result<ConfigMgrRecord, RowReject> {
         name: row.string(NAME),
         client: row.bool(CLIENT) == Some(true),
         obsolete: row.bool(OBSOLETE) == Some(true),
-        os_name: row.string(OS_NAME),
-        build: row.string(BUILD),
+        os_name: row.sym(OS_NAME),
+        build: row.sym(BUILD),
         aad_device_id: row.guid(AAD_DEVICE_ID),
         serial: row
             .str(SERIAL)

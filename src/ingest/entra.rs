@@ -4,6 +4,7 @@
 use super::table::Row;
 use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
+use crate::intern::Sym;
 
 crate::fields!(
     OBJECT_ID = ["objectId", "id"],
@@ -66,16 +67,16 @@ pub struct EntraRecord {
     pub device_id: Option<Guid>,
     pub name: Option<Text>,
     pub trust: Option<Trust>,
-    pub trust_raw: Option<Text>,
-    pub profile_type: Option<Text>,
+    pub trust_raw: Option<Sym>,
+    pub profile_type: Option<Sym>,
     pub is_managed: Option<bool>,
     pub is_compliant: Option<bool>,
-    pub mdm_app_id: Option<Text>,
-    pub mdm_name: Option<Text>,
+    pub mdm_app_id: Option<Sym>,
+    pub mdm_name: Option<Sym>,
     pub ownership: Option<crate::model::Ownership>,
-    pub ownership_raw: Option<Text>,
-    pub os: Option<Text>,
-    pub os_version: Option<Text>,
+    pub ownership_raw: Option<Sym>,
+    pub os: Option<Sym>,
+    pub os_version: Option<Sym>,
     /// `None` when empty or `Pending`.
     pub registered: Option<Micros>,
     pub last_sign_in: Option<Micros>,
@@ -132,10 +133,10 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
             row.reject_missing(OBJECT_ID)
         });
     }
-    let trust_raw = row.string(TRUST_TYPE);
+    let trust_raw = row.sym(TRUST_TYPE);
     let trust = trust_raw.as_deref().and_then(Trust::parse);
     if trust.is_none() {
-        if let Some(t) = trust_raw.clone() {
+        if let Some(t) = trust_raw {
             row.warn(
                 TRUST_TYPE,
                 "unrecognised trust type, treated as absent:",
@@ -151,17 +152,20 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
         name: row.string(NAME),
         trust,
         trust_raw,
-        profile_type: row.string(PROFILE_TYPE),
+        profile_type: row.sym(PROFILE_TYPE),
         is_managed: row.bool(IS_MANAGED),
         is_compliant: row.bool(IS_COMPLIANT),
         mdm_app_id: row
             .str(MDM_APP_ID)
-            .map(|s| Text::from(s.to_ascii_lowercase())),
-        mdm_name: row.string(MDM_NAME),
-        ownership_raw: row.string(OWNERSHIP),
+            .map(|s| match s.bytes().any(|b| b.is_ascii_uppercase()) {
+                true => Sym::new(&s.to_ascii_lowercase()),
+                false => Sym::new(s),
+            }),
+        mdm_name: row.sym(MDM_NAME),
+        ownership_raw: row.sym(OWNERSHIP),
         ownership: None,
-        os: row.string(OS),
-        os_version: row.string(OS_VERSION),
+        os: row.sym(OS),
+        os_version: row.sym(OS_VERSION),
         registered: row.date(REGISTERED),
         last_sign_in: row.date(LAST_SIGN_IN),
         enabled: row.bool(ENABLED),

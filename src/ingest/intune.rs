@@ -4,6 +4,7 @@
 use super::table::Row;
 use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
+use crate::intern::Sym;
 use crate::model::JoinType;
 
 crate::fields!(
@@ -185,21 +186,21 @@ pub struct IntuneRecord {
     pub name: Option<Text>,
     pub entra_device_id: Option<Guid>,
     pub agent: Option<Agent>,
-    pub managed_by_raw: Option<Text>,
+    pub managed_by_raw: Option<Sym>,
     pub ownership: Option<crate::model::Ownership>,
-    pub ownership_raw: Option<Text>,
+    pub ownership_raw: Option<Sym>,
     pub enrollment_type: Option<EnrollmentType>,
-    pub enrollment_type_raw: Option<Text>,
+    pub enrollment_type_raw: Option<Sym>,
     pub join_type: Option<JoinType>,
     pub autopilot_enrolled: Option<bool>,
-    pub os: Option<Text>,
-    pub os_version: Option<Text>,
-    pub sku: Option<Text>,
+    pub os: Option<Sym>,
+    pub os_version: Option<Sym>,
+    pub sku: Option<Sym>,
     pub serial: Option<Text>,
     pub upn: Option<Text>,
     pub enrolled: Option<Micros>,
     pub last_sync: Option<Micros>,
-    pub compliance: Option<Text>,
+    pub compliance: Option<Sym>,
     pub is_managed: Option<bool>,
     /// Diagnostic-log records only: the record's time (`time` / `TimeGenerated`).
     pub snapshot_time: Option<Micros>,
@@ -218,7 +219,7 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
     let Some(id) = row.str(ID).map(normalise_id) else {
         return Err(row.reject_missing(ID));
     };
-    let managed_by_raw = row.string(MANAGED_BY).or_else(|| row.string(AGENT));
+    let managed_by_raw = row.sym(MANAGED_BY).or_else(|| row.sym(AGENT));
     let agent = managed_by_raw.as_deref().and_then(Agent::parse);
     if let Some(Agent::Other(v)) = &agent {
         let v = v.clone();
@@ -229,8 +230,8 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
         };
         row.warn(f, "unrecognised management agent, kept as", &v);
     }
-    let ownership_raw = row.string(OWNERSHIP);
-    let enrollment_type_raw = row.string(ENROLLMENT_TYPE);
+    let ownership_raw = row.sym(OWNERSHIP);
+    let enrollment_type_raw = row.sym(ENROLLMENT_TYPE);
     let rec = IntuneRecord {
         file: 0,
         line: row.line,
@@ -247,9 +248,9 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
         enrollment_type_raw,
         join_type: row.str(JOIN_TYPE).and_then(parse_join_type),
         autopilot_enrolled: row.bool(AUTOPILOT_ENROLLED),
-        os: row.string(OS),
-        os_version: row.string(OS_VERSION),
-        sku: row.string(SKU),
+        os: row.sym(OS),
+        os_version: row.sym(OS_VERSION),
+        sku: row.sym(SKU),
         serial: row
             .str(SERIAL)
             .and_then(super::value::clean_serial)
@@ -257,7 +258,7 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
         upn: row.string(UPN),
         enrolled: row.date(ENROLLED),
         last_sync: row.date(LAST_SYNC),
-        compliance: row.string(COMPLIANCE),
+        compliance: row.sym(COMPLIANCE),
         is_managed: row.bool(IS_MANAGED),
         snapshot_time: row.date(SNAPSHOT_TIME),
         non_empty: row.cells.iter().filter(|c| c.is_some()).count() as u16,

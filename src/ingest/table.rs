@@ -117,6 +117,11 @@ impl Row<'_> {
         self.str(f).map(super::value::Text::from)
     }
 
+    /// A low-cardinality cell, interned.
+    pub fn sym(&self, f: usize) -> Option<crate::intern::Sym> {
+        self.str(f).map(crate::intern::Sym::new)
+    }
+
     fn column_name(&self, f: usize) -> String {
         self.projection.spelled[f]
             .clone()

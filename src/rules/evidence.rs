@@ -61,13 +61,13 @@ impl Ev<'_> {
         match c.ownership_source {
             OwnershipSource::Intune => {
                 if let Some(i) = self.intune() {
-                    let (f, v) = (i.file, i.ownership_raw.clone());
+                    let (f, v) = (i.file, i.ownership_raw);
                     self.src("intune", f, "OWNERSHIP", "Ownership", show(v.as_deref()));
                 }
             }
             OwnershipSource::Entra => {
                 if let Some(e) = self.entra() {
-                    let (f, v) = (e.file, e.ownership_raw.clone());
+                    let (f, v) = (e.file, e.ownership_raw);
                     self.src(
                         "entra",
                         f,
@@ -84,7 +84,7 @@ impl Ev<'_> {
     }
     fn enrollment_type(&mut self) {
         if let Some(i) = self.intune() {
-            let (f, v) = (i.file, i.enrollment_type_raw.clone());
+            let (f, v) = (i.file, i.enrollment_type_raw);
             if let Some(v) = v {
                 self.src("intune", f, "ENROLLMENT_TYPE", "EnrollmentType", &v);
             }
@@ -93,7 +93,7 @@ impl Ev<'_> {
     fn join(&mut self, c: &Classified) {
         match self.entra().filter(|e| e.trust.is_some()) {
             Some(e) => {
-                let (f, v) = (e.file, e.trust_raw.clone());
+                let (f, v) = (e.file, e.trust_raw);
                 self.src("entra", f, "TRUST_TYPE", "trustType", show(v.as_deref()));
             }
             None => self.derived("join_type", c.join_type),
@@ -195,12 +195,7 @@ pub fn for_rule(
         }
         "FLT006" | "FLT105" => {
             if let Some(x) = e.entra() {
-                let (f, m, app, name) = (
-                    x.file,
-                    x.is_managed,
-                    x.mdm_app_id.clone(),
-                    x.mdm_name.clone(),
-                );
+                let (f, m, app, name) = (x.file, x.is_managed, x.mdm_app_id, x.mdm_name);
                 e.src("entra", f, "IS_MANAGED", "isManaged", b(m));
                 if let Some(app) = app {
                     e.src("entra", f, "MDM_APP_ID", "mdmAppId", &app);
@@ -223,7 +218,7 @@ pub fn for_rule(
         }
         "FLT009" => {
             if let Some(x) = e.cm().filter(|x| x.client) {
-                let (f, v, os) = (x.file, x.build.clone(), x.os_name.clone());
+                let (f, v, os) = (x.file, x.build, x.os_name);
                 e.src("configmgr", f, "BUILD", "Build01", show(v.as_deref()));
                 e.src(
                     "configmgr",
@@ -234,7 +229,7 @@ pub fn for_rule(
                 );
             }
             if let Some(x) = e.entra() {
-                if let Some(v) = x.os_version.clone() {
+                if let Some(v) = x.os_version {
                     let f = x.file;
                     e.src("entra", f, "OS_VERSION", "operatingSystemVersion", &v);
                 }
@@ -303,7 +298,6 @@ pub fn for_rule(
                 .filter_map(|&a| {
                     r.fleet.autopilot[a]
                         .group_tag
-                        .clone()
                         .map(|t| (r.fleet.autopilot[a].file, t.to_string()))
                 })
                 .filter(|(_, t)| {
@@ -355,7 +349,7 @@ pub fn for_rule(
         }
         "FLT103" => {
             if let Some(x) = e.entra() {
-                let (f, h, t, n) = (x.file, x.hwid.clone(), x.trust_raw.clone(), x.name.clone());
+                let (f, h, t, n) = (x.file, x.hwid.clone(), x.trust_raw, x.name.clone());
                 if facts.hwid_dup {
                     e.src(
                         "entra",
@@ -386,11 +380,11 @@ pub fn for_rule(
         }
         "FLT106" => {
             if let Some(x) = e.intune() {
-                let (f, v) = (x.file, x.ownership_raw.clone());
+                let (f, v) = (x.file, x.ownership_raw);
                 e.src("intune", f, "OWNERSHIP", "Ownership", show(v.as_deref()));
             }
             if let Some(x) = e.entra() {
-                let (f, v) = (x.file, x.ownership_raw.clone());
+                let (f, v) = (x.file, x.ownership_raw);
                 e.src(
                     "entra",
                     f,
@@ -402,7 +396,7 @@ pub fn for_rule(
         }
         "FLT107" => {
             if let Some(x) = e.intune().filter(|x| x.compliance.is_some()) {
-                let (f, v) = (x.file, x.compliance.clone());
+                let (f, v) = (x.file, x.compliance);
                 e.src(
                     "intune",
                     f,
