@@ -5,7 +5,7 @@ use crate::ingest::configmgr::ConfigMgrRecord;
 use crate::ingest::entra::{EntraRecord, Trust};
 use crate::ingest::intune::{Agent, EnrollmentType, IntuneRecord};
 use crate::ingest::value::Micros;
-use crate::ingest::value::{Guid, Text};
+use crate::ingest::value::{Guid, Id, Text};
 use crate::intern::Sym;
 use crate::model::{
     EnrollmentMethod, JoinType, Management, Ownership, OwnershipSource, Source, State, Workload,
@@ -16,7 +16,7 @@ use rayon::prelude::*;
 /// One classified device: a row of `devices.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classified {
-    pub device_key: Text,
+    pub device_key: Id,
     pub device_name: Option<Text>,
     pub state: State,
     pub join_type: JoinType,
@@ -28,8 +28,8 @@ pub struct Classified {
     pub stale: bool,
     pub last_seen: Option<Micros>,
     pub entra_device_id: Option<Guid>,
-    pub entra_object_id: Option<Text>,
-    pub intune_device_id: Option<Text>,
+    pub entra_object_id: Option<Id>,
+    pub intune_device_id: Option<Id>,
     pub configmgr_resource_id: Option<Text>,
     pub autopilot_id: Option<Guid>,
     pub serial_number: Option<Text>,
@@ -39,7 +39,7 @@ pub struct Classified {
     pub sources: smallvec::SmallVec<[Source; 4]>,
     pub tenant_attached: bool,
     pub workloads: Vec<Workload>,
-    pub autopilot_object_id: Option<Text>,
+    pub autopilot_object_id: Option<Id>,
     /// Intune MDM manages the device (model.md "Intune MDM").
     pub intune_mdm: bool,
     /// A ConfigMgr client is on the device.
@@ -372,7 +372,7 @@ pub fn classify_explained(
     }
 
     let classified = Classified {
-        device_key: Text::from(d.key.as_str()),
+        device_key: Id::new(&d.key),
         device_name,
         state,
         join_type: join,
@@ -384,8 +384,8 @@ pub fn classify_explained(
         stale,
         last_seen,
         entra_device_id,
-        entra_object_id: v.entra.and_then(|e| e.object_id.clone()),
-        intune_device_id: v.intune.map(|i| i.id.clone()),
+        entra_object_id: v.entra.and_then(|e| e.object_id.as_deref()).map(Id::new),
+        intune_device_id: v.intune.map(|i| Id::new(&i.id)),
         configmgr_resource_id: v.configmgr.map(|c| c.resource_id.clone()),
         autopilot_id: v.autopilot.and_then(|a| a.id),
         serial_number,
@@ -395,7 +395,10 @@ pub fn classify_explained(
         sources,
         tenant_attached,
         workloads,
-        autopilot_object_id: d.placeholder.and_then(|p| fleet.entra[p].object_id.clone()),
+        autopilot_object_id: d
+            .placeholder
+            .and_then(|p| fleet.entra[p].object_id.as_deref())
+            .map(Id::new),
         intune_mdm,
         configmgr_client: cm_client,
     };

@@ -82,9 +82,9 @@ pub fn find(a: &Analysis, query: &str) -> Result<usize, String> {
             [] => continue,
             [one] => return Ok(*one),
             many => {
-                let keys: Vec<&str> = many
+                let keys: Vec<String> = many
                     .iter()
-                    .map(|&i| a.devices[i].device_key.as_str())
+                    .map(|&i| a.devices[i].device_key.to_string())
                     .collect();
                 return Err(format!(
                     "{q:?} names {} devices: {}; give a device_key",

@@ -301,7 +301,7 @@ pub fn write(
         ])?;
         for (d, r) in a.devices.iter().zip(recs) {
             w.write_record([
-                cell(&d.device_key),
+                cell(&d.device_key.to_string()),
                 cell(d.device_name.as_deref().unwrap_or("")),
                 d.state.as_str().to_string(),
                 r.option.to_string(),

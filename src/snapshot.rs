@@ -75,7 +75,7 @@ pub fn from_analysis(a: &Analysis, date: String, origin: String) -> Snapshot {
         .iter()
         .zip(&a.device_findings)
         .map(|(d, f)| DeviceRow {
-            device_key: d.device_key.clone(),
+            device_key: d.device_key.to_text(),
             device_name: d.device_name.clone().unwrap_or_default(),
             state: Text::const_new(d.state.as_str()),
             join_type: Text::const_new(d.join_type.as_str()),

@@ -122,6 +122,75 @@ impl std::fmt::Display for Guid {
     }
 }
 
+/// An id kept as written: in 16 bytes when it is a GUID in the canonical form
+/// (lower-case, hyphenated, no braces: Graph's and the consoles' ids), as text otherwise.
+/// It reads, orders and prints exactly like the text it was made from, without a heap
+/// string for the common case.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Id {
+    Guid(Guid),
+    Text(Text),
+}
+
+impl Id {
+    pub fn new(s: &str) -> Id {
+        match parse_guid(s) {
+            Ok(g) if g.format(&mut [0; 36]) == s => Id::Guid(g),
+            _ => Id::Text(Text::from(s)),
+        }
+    }
+
+    /// The text, formatted into `buf` when the id is held as a GUID.
+    pub fn as_str<'a>(&'a self, buf: &'a mut [u8; 36]) -> &'a str {
+        match self {
+            Id::Guid(g) => g.format(buf),
+            Id::Text(t) => t.as_str(),
+        }
+    }
+
+    pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
+        self.as_str(&mut [0; 36]).eq_ignore_ascii_case(other)
+    }
+
+    pub fn to_text(&self) -> Text {
+        Text::from(self.as_str(&mut [0; 36]))
+    }
+}
+
+impl From<&str> for Id {
+    fn from(s: &str) -> Id {
+        Id::new(s)
+    }
+}
+
+impl Ord for Id {
+    fn cmp(&self, other: &Id) -> std::cmp::Ordering {
+        match (self, other) {
+            // A GUID's bytes order like its lower-case text.
+            (Id::Guid(a), Id::Guid(b)) => a.cmp(b),
+            _ => self.as_str(&mut [0; 36]).cmp(other.as_str(&mut [0; 36])),
+        }
+    }
+}
+
+impl PartialOrd for Id {
+    fn partial_cmp(&self, other: &Id) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str(&mut [0; 36]))
+    }
+}
+
+impl std::fmt::Debug for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(&mut [0; 36]), f)
+    }
+}
+
 /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, with or without braces, any case.
 pub fn parse_guid(s: &str) -> Result<Guid, Bad> {
     let s = s.trim();
@@ -475,6 +544,41 @@ pub fn format_ts_into(us: Micros, buf: &mut [u8; 20]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_read_order_and_print_as_written() {
+        let canonical = "5443aeae-4755-4fd7-af88-feb027023c10";
+        let id = Id::new(canonical);
+        assert!(matches!(id, Id::Guid(_)));
+        assert_eq!(id.to_string(), canonical);
+        assert!(std::mem::size_of::<Option<Id>>() <= 32);
+        // Not canonical: kept as text, so it prints exactly as it came.
+        for s in [
+            "5443AEAE-4755-4FD7-AF88-FEB027023C10",
+            "{5443aeae-4755-4fd7-af88-feb027023c10}",
+            "16777220",
+            "",
+        ] {
+            let id = Id::new(s);
+            assert!(matches!(id, Id::Text(_)), "{s}");
+            assert_eq!(id.to_string(), s);
+        }
+        // Order is the order of the texts, across both forms.
+        let mut texts = vec![
+            "ffffffff-0000-0000-0000-000000000000",
+            "16777220",
+            "0a000000-0000-0000-0000-000000000000",
+            "09000000-0000-0000-0000-000000000000",
+            "zz",
+            "5443AEAE-4755-4FD7-AF88-FEB027023C10",
+            "a",
+        ];
+        let mut ids: Vec<Id> = texts.iter().map(|s| Id::new(s)).collect();
+        texts.sort();
+        ids.sort();
+        let back: Vec<String> = ids.iter().map(Id::to_string).collect();
+        assert_eq!(back, texts);
+    }
 
     #[test]
     fn case_insensitive_helpers_match_their_allocating_forms() {

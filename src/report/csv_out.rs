@@ -1,7 +1,7 @@
 //! `devices.csv`: one row per device, the columns of outputs.md in order.
 
 use crate::classify::Classified;
-use crate::ingest::value::{format_ts, Guid, Text};
+use crate::ingest::value::{format_ts, Guid, Id, Text};
 use crate::model::{Source, Workload};
 use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
@@ -69,6 +69,13 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
     fn o(v: &Option<Text>) -> Cow<'_, str> {
         Cow::Borrowed(v.as_deref().unwrap_or(""))
     }
+    fn id(v: Option<&Id>) -> Cow<'_, str> {
+        match v {
+            Some(Id::Text(t)) => Cow::Borrowed(t.as_str()),
+            Some(&Id::Guid(g)) => guid(Some(g)),
+            None => Cow::Borrowed(""),
+        }
+    }
     fn guid(g: Option<Guid>) -> Cow<'static, str> {
         match g {
             Some(g) => Cow::Owned(g.format(&mut [0; 36]).to_owned()),
@@ -83,7 +90,7 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         }
     }
     match column {
-        0 => Cow::Borrowed(d.device_key.as_str()),
+        0 => id(Some(&d.device_key)),
         1 => o(&d.device_name),
         2 => Cow::Borrowed(d.state.as_str()),
         3 => Cow::Borrowed(d.join_type.as_str()),
@@ -95,8 +102,8 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         9 => Cow::Borrowed(b(d.stale)),
         10 => Cow::Owned(d.last_seen.map(format_ts).unwrap_or_default()),
         11 => guid(d.entra_device_id),
-        12 => o(&d.entra_object_id),
-        13 => o(&d.intune_device_id),
+        12 => id(d.entra_object_id.as_ref()),
+        13 => id(d.intune_device_id.as_ref()),
         14 => o(&d.configmgr_resource_id),
         15 => guid(d.autopilot_id),
         16 => o(&d.serial_number),
@@ -108,7 +115,7 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         22 => Cow::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
         23 => Cow::Borrowed(b(d.tenant_attached)),
         24 => joined(&d.workloads, Workload::as_str, ";"),
-        25 => o(&d.autopilot_object_id),
+        25 => id(d.autopilot_object_id.as_ref()),
         _ => Cow::Borrowed(""),
     }
 }
@@ -167,13 +174,14 @@ pub fn write_findings(
 ) -> io::Result<()> {
     let mut w = writer(path)?;
     w.write_record(FINDING_COLUMNS)?;
+    let mut key = [0; 36];
     for f in findings {
         let d = &devices[f.device];
         let cells = [
             f.rule.code,
             f.rule.name,
             f.severity.as_str(),
-            d.device_key.as_str(),
+            d.device_key.as_str(&mut key),
             d.device_name.as_deref().unwrap_or(""),
             f.evidence.as_str(),
             b(f.suppressed.is_some()),

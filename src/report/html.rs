@@ -319,7 +319,7 @@ pub fn page(
             "<tr><td class=\"mono\" title=\"{}\">{}</td><td class=\"sev-{s}\">{s}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td></tr>",
             esc(f.rule.name),
             esc(f.rule.code),
-            esc(&d.device_key),
+            esc(&d.device_key.to_string()),
             esc(d.device_name.as_deref().unwrap_or("")),
             esc(&f.evidence),
             esc(f.suppressed.as_deref().unwrap_or("")),

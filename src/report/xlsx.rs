@@ -117,11 +117,12 @@ pub fn write(a: &Analysis, path: &Path) -> std::io::Result<()> {
     }
     for (r, f) in a.outcome.findings.iter().take(MAX_ROWS - 1).enumerate() {
         let d = &a.devices[f.device];
+        let key = d.device_key.to_string();
         let cells = [
             f.rule.code,
             f.rule.name,
             f.severity.as_str(),
-            d.device_key.as_str(),
+            key.as_str(),
             d.device_name.as_deref().unwrap_or(""),
             f.evidence.as_str(),
             if f.suppressed.is_some() {
