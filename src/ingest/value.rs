@@ -163,6 +163,24 @@ impl From<&str> for Id {
     }
 }
 
+impl PartialEq<str> for Id {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str(&mut [0; 36]) == other
+    }
+}
+
+impl PartialEq<&str> for Id {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl PartialEq<String> for Id {
+    fn eq(&self, other: &String) -> bool {
+        self == other.as_str()
+    }
+}
+
 impl Ord for Id {
     fn cmp(&self, other: &Id) -> std::cmp::Ordering {
         match (self, other) {

@@ -37,7 +37,7 @@ pub fn device<'a>(a: &'a Analysis, key: &str) -> &'a Classified {
         .iter()
         .find(|d| d.device_key == key)
         .unwrap_or_else(|| {
-            let keys: Vec<&str> = a.devices.iter().map(|d| d.device_key.as_str()).collect();
+            let keys: Vec<String> = a.devices.iter().map(|d| d.device_key.to_string()).collect();
             panic!("no device {key}; have {keys:?}")
         })
 }

@@ -64,8 +64,8 @@ fn intune_values_are_normalised() {
     let pc1 = device(&a, "11111111-1111-4111-8111-111111111111");
     assert_eq!(pc1.device_name.as_deref(), Some("PC-001"));
     assert_eq!(
-        pc1.intune_device_id.as_deref(),
-        Some("a1b2c3d4-0000-4000-8000-000000000001"),
+        pc1.intune_device_id.as_ref().map(ToString::to_string),
+        Some("a1b2c3d4-0000-4000-8000-000000000001".to_string()),
         "GUID ids lower-cased"
     );
     // The second alias column carries PC-002's Entra id; its name keeps the quoted newline.

@@ -270,7 +270,7 @@ fn snapshots_classify_as_expected() {
         assert_eq!(a.devices.len(), want.len(), "{}", info.date);
         let mut wrong = Vec::new();
         for (d, (codes, _)) in a.devices.iter().zip(&a.device_findings) {
-            let Some(e) = want.get(d.device_key.as_str()) else {
+            let Some(e) = want.get(d.device_key.to_string().as_str()) else {
                 wrong.push(format!("{} not expected", d.device_key));
                 continue;
             };
