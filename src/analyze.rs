@@ -49,6 +49,22 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Takes the records and the linked devices out of the analysis, for the caller to
+    /// free (on another thread: there are millions). The report is written from the
+    /// classified devices, the findings (with their facts and evidence) and the inputs'
+    /// counts alone, and at fleet scale the records are most of the memory; `explain`,
+    /// which shows them, does not call this.
+    pub fn take_records(&mut self) -> impl Send + 'static {
+        let fleet = &mut self.resolved.fleet;
+        (
+            std::mem::take(&mut fleet.intune),
+            std::mem::take(&mut fleet.entra),
+            std::mem::take(&mut fleet.configmgr),
+            std::mem::take(&mut fleet.autopilot),
+            std::mem::take(&mut self.resolved.devices),
+        )
+    }
+
     /// Every warning of the run: per file first (in input order), then the run's own.
     pub fn warnings(&self) -> Vec<Warning> {
         let mut out: Vec<Warning> = self

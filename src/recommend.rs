@@ -223,16 +223,9 @@ pub fn context(d: &Classified, f: &Facts, policy: &Policy) -> Context {
 
 /// One recommendation per device, in device order.
 pub fn recommend_all(a: &Analysis) -> Vec<Recommendation> {
-    let facts = crate::rules::facts::compute(
-        &a.resolved,
-        &a.devices,
-        a.as_of,
-        a.policy.activity.stale_days,
-        &a.policy.corporate.userless_group_tags,
-    );
     a.devices
         .iter()
-        .zip(&facts)
+        .zip(&a.outcome.facts)
         .map(|(d, f)| decide(&context(d, f, &a.policy)))
         .collect()
 }

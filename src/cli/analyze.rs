@@ -49,7 +49,9 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     let pb = super::spinner("reading, resolving, classifying, evaluating rules");
     let analysis = analyze::analyze(&opts);
     pb.finish_and_clear();
-    let analysis = analysis?;
+    let mut analysis = analysis?;
+    let records = analysis.take_records();
+    let freed = std::thread::spawn(move || drop(records));
     report::write_all(
         &analysis,
         &args.out,
@@ -72,6 +74,7 @@ pub fn run(args: AnalyzeArgs) -> Result<u8> {
     // The process ends here: freeing millions of records one by one would only cost time
     // (the operating system reclaims the memory at exit).
     std::mem::forget(analysis);
+    let _ = freed.join();
     Ok(code)
 }
 

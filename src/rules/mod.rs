@@ -13,6 +13,7 @@ use crate::model::Source;
 use crate::policy::{Exemption, Policy};
 use crate::resolve::Resolved;
 use polars::prelude::*;
+use rayon::prelude::*;
 pub use registry::{Rule, REGISTRY};
 use serde::Serialize;
 
@@ -206,6 +207,9 @@ pub struct Outcome {
     /// Sorted by rule code, then device_key.
     pub findings: Vec<Finding>,
     pub expired_exemptions: Vec<Exemption>,
+    /// The per-device facts the rules read (same order as the devices), for the
+    /// recommendations of the report.
+    pub facts: Vec<facts::Facts>,
 }
 
 impl Outcome {
@@ -287,6 +291,7 @@ pub fn evaluate(
             .filter(|e| !exemption_in_force(e, as_of))
             .cloned()
             .collect();
+        outcome.facts = facts;
         return Ok(outcome);
     }
     let t = crate::timing::span("  rules: frame + polars plan");
@@ -302,16 +307,22 @@ pub fn evaluate(
     let fired = frame.lazy().select(exprs).collect()?;
     drop(t);
     let _t = crate::timing::span("  rules: evidence");
+    // The devices each rule fired on, then their evidence on both cores.
+    let mut hits: Vec<(&'static Rule, Severity, usize)> = Vec::new();
     for (rule, severity) in &rules {
-        let column = fired
-            .column(rule.code)?
-            .as_materialized_series()
-            .bool()?
-            .clone();
-        for (di, hit) in column.iter().enumerate() {
-            if hit != Some(true) {
-                continue;
-            }
+        let column = fired.column(rule.code)?.as_materialized_series().bool()?;
+        hits.extend(
+            column
+                .iter()
+                .enumerate()
+                .filter(|(_, hit)| *hit == Some(true))
+                .map(|(di, _)| (*rule, *severity, di)),
+        );
+    }
+    drop(fired);
+    outcome.findings = hits
+        .par_iter()
+        .map(|&(rule, severity, di)| {
             let d = &devices[di];
             let evidence =
                 evidence::for_rule(rule.code, di, resolved, d, &facts[di], policy, as_of);
@@ -322,15 +333,15 @@ pub fn evaluate(
                 .filter(|e| e.rules.is_empty() || matches(rule.code, &e.rules))
                 .find(|e| exemption_in_force(e, as_of))
                 .map(|e| e.reason.clone());
-            outcome.findings.push(Finding {
+            Finding {
                 rule,
-                severity: *severity,
+                severity,
                 device: di,
                 evidence,
                 suppressed,
-            });
-        }
-    }
+            }
+        })
+        .collect();
     outcome.findings.sort_by(|a, b| {
         a.rule.code.cmp(b.rule.code).then_with(|| {
             devices[a.device]
@@ -344,5 +355,6 @@ pub fn evaluate(
         .filter(|e| !exemption_in_force(e, as_of))
         .cloned()
         .collect();
+    outcome.facts = facts;
     Ok(outcome)
 }
