@@ -372,7 +372,7 @@ pub fn classify_explained(
     }
 
     let classified = Classified {
-        device_key: Id::new(&d.key),
+        device_key: d.key.clone(),
         device_name,
         state,
         join_type: join,
@@ -384,8 +384,8 @@ pub fn classify_explained(
         stale,
         last_seen,
         entra_device_id,
-        entra_object_id: v.entra.and_then(|e| e.object_id.as_deref()).map(Id::new),
-        intune_device_id: v.intune.map(|i| Id::new(&i.id)),
+        entra_object_id: v.entra.and_then(|e| e.object_id.clone()),
+        intune_device_id: v.intune.map(|i| i.id.clone()),
         configmgr_resource_id: v.configmgr.map(|c| c.resource_id.clone()),
         autopilot_id: v.autopilot.and_then(|a| a.id),
         serial_number,
@@ -395,10 +395,7 @@ pub fn classify_explained(
         sources,
         tenant_attached,
         workloads,
-        autopilot_object_id: d
-            .placeholder
-            .and_then(|p| fleet.entra[p].object_id.as_deref())
-            .map(Id::new),
+        autopilot_object_id: d.placeholder.and_then(|p| fleet.entra[p].object_id.clone()),
         intune_mdm,
         configmgr_client: cm_client,
     };

@@ -4,8 +4,8 @@
 
 use crate::analyze::Analysis;
 use crate::classify::{classify_explained, ClassifyOptions};
-use crate::ingest::value::Text;
 use crate::ingest::value::{format_ts, serial_key};
+use crate::ingest::value::{Id, Text};
 use crate::model::Source;
 use serde::Serialize;
 use std::fmt::Write;
@@ -113,7 +113,7 @@ pub fn explain(a: &Analysis, di: usize) -> Explanation {
                 let id = r
                     .object_id
                     .as_ref()
-                    .map(Text::to_string)
+                    .map(Id::to_string)
                     .or(r.device_id.map(|g| g.to_string()))
                     .unwrap_or_default();
                 (r.file, r.line, id, d.entra == Some(*idx))

@@ -8,7 +8,7 @@ use crate::ingest::autopilot::AutopilotRecord;
 use crate::ingest::configmgr::ConfigMgrRecord;
 use crate::ingest::entra::{EntraRecord, Trust};
 use crate::ingest::intune::IntuneRecord;
-use crate::ingest::value::{serial_key, Guid, Micros};
+use crate::ingest::value::{serial_key, Guid, Id, Micros};
 use crate::ingest::{Input, Records};
 use crate::model::{SkipReason, Source};
 use rayon::prelude::*;
@@ -77,7 +77,7 @@ impl LinkKind {
 /// One physical device: indices into the [`Fleet`] vectors, primary record first.
 #[derive(Debug, Clone, Default)]
 pub struct Device {
-    pub key: String,
+    pub key: Id,
     pub entra: Option<usize>,
     /// An unfolded Autopilot placeholder anchors this device.
     pub is_placeholder: bool,
@@ -88,6 +88,9 @@ pub struct Device {
     pub autopilot: Members,
     pub links: Links,
 }
+
+/// The key a device folded into another carries until it is removed.
+const FOLDED: &str = "\u{0}folded";
 
 /// A device's records of one source, primary first: almost always one, held inline.
 pub type Members = smallvec::SmallVec<[usize; 1]>;
@@ -104,9 +107,9 @@ pub struct Resolved {
 
 /// The tie-break of model.md: latest activity, then latest enrollment or registration, then
 /// the smallest id in byte order; missing times sort last. `Less` means "preferred".
-pub fn order(
-    a: (Option<Micros>, Option<Micros>, &str),
-    b: (Option<Micros>, Option<Micros>, &str),
+pub fn order<K: Ord>(
+    a: (Option<Micros>, Option<Micros>, K),
+    b: (Option<Micros>, Option<Micros>, K),
 ) -> Ordering {
     fn desc(x: Option<Micros>, y: Option<Micros>) -> Ordering {
         match (x, y) {
@@ -118,10 +121,10 @@ pub fn order(
     }
     desc(a.0, b.0)
         .then_with(|| desc(a.1, b.1))
-        .then_with(|| a.2.as_bytes().cmp(b.2.as_bytes()))
+        .then_with(|| a.2.cmp(&b.2))
 }
 
-fn intune_rank(r: &IntuneRecord) -> (Option<Micros>, Option<Micros>, &str) {
+fn intune_rank(r: &IntuneRecord) -> (Option<Micros>, Option<Micros>, &Id) {
     (r.last_sync, r.enrolled, &r.id)
 }
 
@@ -350,11 +353,7 @@ macro_rules! sort_by_key {
 
 fn tidy_intune(v: &mut Vec<IntuneRecord>, files: usize) -> Vec<u64> {
     let mut removed = vec![0; files];
-    let keys = v
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (prefix(&r.id), i))
-        .collect();
+    let keys = v.iter().enumerate().map(|(i, r)| (&r.id, i)).collect();
     let (order, keep) = sorted_survivors(
         v,
         keys,
@@ -372,7 +371,7 @@ fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
     let keys = v
         .iter()
         .enumerate()
-        .map(|(i, r)| ((r.object_id.as_deref().map(prefix), r.device_id), i))
+        .map(|(i, r)| ((r.object_id.as_ref(), r.device_id), i))
         .collect();
     let (order, keep) = sorted_survivors(
         v,
@@ -520,18 +519,18 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     // The lookup maps only later passes read (Intune by id and by serial, Entra by
     // [ZTDID]) are built on the other core while the Intune records are linked.
     type Lookups<'f> = (
-        FxHashMap<&'f str, usize>,
+        FxHashMap<&'f Id, usize>,
         FxHashMap<std::borrow::Cow<'f, str>, usize>,
         FxHashMap<Guid, usize>,
     );
     let fleet_ref = &fleet;
     let lookups = || -> Lookups<'_> {
-        let mut by_id: FxHashMap<&str, usize> =
+        let mut by_id: FxHashMap<&Id, usize> =
             FxHashMap::with_capacity_and_hasher(fleet_ref.intune.len(), Default::default());
         // The best Intune record for a serial (tie-break), for serial links.
         let mut by_serial: FxHashMap<std::borrow::Cow<'_, str>, usize> = FxHashMap::default();
         for (i, r) in fleet_ref.intune.iter().enumerate() {
-            by_id.insert(r.id.as_str(), i);
+            by_id.insert(&r.id, i);
             if let Some(s) = &r.serial {
                 by_serial
                     .entry(serial_key(s))
@@ -621,7 +620,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         let mut cands: Vec<(usize, LinkKind)> = Vec::new();
         let mut placeholder_dev: Option<usize> = None;
         if let Some(m) = &a.managed_device_id {
-            if let Some(&ir) = intune_by_id.get(m.as_str()) {
+            if let Some(&ir) = intune_by_id.get(m) {
                 cands.push((intune_device[ir], LinkKind::ManagedDeviceId));
             }
         }
@@ -742,10 +741,10 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         t.configmgr.extend(ph.configmgr);
         t.links
             .extend(ph.links.into_iter().filter(|l| l.0 != Source::Entra));
-        devices[p].key = String::from("\u{0}folded");
+        devices[p].key = Id::new(FOLDED);
     }
     devices.par_iter_mut().for_each(|d| {
-        if d.key == "\u{0}folded" {
+        if d.key == FOLDED {
             return;
         }
         if let Some(e) = d.entra {
@@ -773,7 +772,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         d.key = device_key(d, &fleet);
     });
     devices.retain(|d| {
-        d.key != "\u{0}folded"
+        d.key != FOLDED
             && !(d.entra.is_none()
                 && d.intune.is_empty()
                 && d.configmgr.is_empty()
@@ -781,10 +780,10 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     });
     drop(t);
     let _t = crate::timing::span("    link: sort");
-    let mut keys: Vec<((u128, &str), usize)> = devices
+    let mut keys: Vec<(&Id, usize)> = devices
         .iter()
         .enumerate()
-        .map(|(i, d)| (prefix(&d.key), i))
+        .map(|(i, d)| (&d.key, i))
         .collect();
     keys.par_sort_unstable();
     let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
@@ -826,11 +825,16 @@ pub fn entra_device_id(d: &Device, fleet: &Fleet) -> Option<Guid> {
 }
 
 /// model.md `device_key`.
-fn device_key(d: &Device, fleet: &Fleet) -> String {
+fn device_key(d: &Device, fleet: &Fleet) -> Id {
     if let Some(g) = entra_device_id(d, fleet) {
-        return g.to_string();
+        return Id::Guid(g);
     }
-    if let Some(o) = d.entra.and_then(|e| fleet.entra[e].object_id.clone()) {
+    Id::new(&other_device_key(d, fleet))
+}
+
+/// The key of a device without an Entra device id (always prefixed, so never a GUID).
+fn other_device_key(d: &Device, fleet: &Fleet) -> String {
+    if let Some(o) = d.entra.and_then(|e| fleet.entra[e].object_id.as_ref()) {
         return format!("entra-object:{o}");
     }
     if let Some(&i) = d.intune.first() {

@@ -4,6 +4,7 @@
 use super::table::Row;
 use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
+use crate::ingest::value::Id;
 use crate::intern::Sym;
 
 crate::fields!(
@@ -32,7 +33,7 @@ pub struct AutopilotRecord {
     pub state: Option<Sym>,
     pub state_raw: Option<Sym>,
     pub entra_device_id: Option<Guid>,
-    pub managed_device_id: Option<Text>,
+    pub managed_device_id: Option<Id>,
     pub last_contacted: Option<Micros>,
     pub user: Option<Text>,
     pub device_name: Option<Text>,

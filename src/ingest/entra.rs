@@ -4,6 +4,7 @@
 use super::table::Row;
 use super::value::{Guid, Micros, Text};
 use crate::diag::RowReject;
+use crate::ingest::value::Id;
 use crate::intern::Sym;
 
 crate::fields!(
@@ -63,7 +64,7 @@ pub const INTUNE_MDM_APP_ID: &str = "0000000a-0000-0000-c000-000000000000";
 pub struct EntraRecord {
     pub file: u16,
     pub line: u64,
-    pub object_id: Option<Text>,
+    pub object_id: Option<Id>,
     pub device_id: Option<Guid>,
     pub name: Option<Text>,
     pub trust: Option<Trust>,

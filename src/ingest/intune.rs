@@ -2,7 +2,7 @@
 //! Graph `managedDevice` JSON (inputs.md section 1), normalised to [`IntuneRecord`].
 
 use super::table::Row;
-use super::value::{Guid, Micros, Text};
+use super::value::{Guid, Id, Micros, Text};
 use crate::diag::RowReject;
 use crate::intern::Sym;
 use crate::model::JoinType;
@@ -182,7 +182,7 @@ pub struct IntuneRecord {
     pub file: u16,
     pub line: u64,
     /// Intune device id (need not be a GUID; GUIDs are lower-cased).
-    pub id: Text,
+    pub id: Id,
     pub name: Option<Text>,
     pub entra_device_id: Option<Guid>,
     pub agent: Option<Agent>,
@@ -208,10 +208,10 @@ pub struct IntuneRecord {
 }
 
 /// Lower-cases an id when it is a GUID, so the same id matches across forms.
-pub fn normalise_id(s: &str) -> Text {
+pub fn normalise_id(s: &str) -> Id {
     match super::value::parse_guid(s) {
-        Ok(g) => Text::from(g.format(&mut [0; 36])),
-        Err(_) => Text::from(s.trim()),
+        Ok(g) => Id::Guid(g),
+        Err(_) => Id::new(s.trim()),
     }
 }
 

@@ -157,6 +157,12 @@ impl Id {
     }
 }
 
+impl Default for Id {
+    fn default() -> Id {
+        Id::Text(Text::default())
+    }
+}
+
 impl From<&str> for Id {
     fn from(s: &str) -> Id {
         Id::new(s)

@@ -56,67 +56,96 @@ fn b(v: bool) -> &'static str {
 /// A device's unsuppressed rule codes and highest severity.
 pub type DeviceFindings = (Vec<&'static str>, Option<Severity>);
 
+/// One cell of a device row: borrowed from the device, a GUID formatted on the stack, or
+/// (for the joined lists and the timestamp) owned.
+pub enum Cell<'a> {
+    Borrowed(&'a str),
+    Guid([u8; 36]),
+    Owned(String),
+}
+
+impl std::ops::Deref for Cell<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Cell::Borrowed(s) => s,
+            Cell::Guid(b) => std::str::from_utf8(b).unwrap_or_default(),
+            Cell::Owned(s) => s,
+        }
+    }
+}
+
+impl AsRef<str> for Cell<'_> {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
 /// The text cells of one device row, in [`DEVICE_COLUMNS`] order.
-pub fn device_cells<'a>(d: &'a Classified, f: &DeviceFindings) -> Vec<Cow<'a, str>> {
+pub fn device_cells<'a>(d: &'a Classified, f: &DeviceFindings) -> Vec<Cell<'a>> {
     (0..DEVICE_COLUMNS.len())
         .map(|c| device_cell(c, d, f))
         .collect()
 }
 
-/// Cell `column` (an index into [`DEVICE_COLUMNS`]) of a device row: borrowed but for the
-/// few cells that are joined or formatted.
-pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> Cow<'a, str> {
-    fn o(v: &Option<Text>) -> Cow<'_, str> {
-        Cow::Borrowed(v.as_deref().unwrap_or(""))
+/// Cell `column` (an index into [`DEVICE_COLUMNS`]) of a device row: no heap string but
+/// for the few cells that are joined or formatted.
+pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> Cell<'a> {
+    fn o(v: &Option<Text>) -> Cell<'_> {
+        Cell::Borrowed(v.as_deref().unwrap_or(""))
     }
-    fn id(v: Option<&Id>) -> Cow<'_, str> {
+    fn id(v: Option<&Id>) -> Cell<'_> {
         match v {
-            Some(Id::Text(t)) => Cow::Borrowed(t.as_str()),
+            Some(Id::Text(t)) => Cell::Borrowed(t.as_str()),
             Some(&Id::Guid(g)) => guid(Some(g)),
-            None => Cow::Borrowed(""),
+            None => Cell::Borrowed(""),
         }
     }
-    fn guid(g: Option<Guid>) -> Cow<'static, str> {
+    fn guid(g: Option<Guid>) -> Cell<'static> {
         match g {
-            Some(g) => Cow::Owned(g.format(&mut [0; 36]).to_owned()),
-            None => Cow::Borrowed(""),
+            Some(g) => {
+                let mut buf = [0; 36];
+                g.format(&mut buf);
+                Cell::Guid(buf)
+            }
+            None => Cell::Borrowed(""),
         }
     }
-    fn joined<T: Copy>(items: &[T], name: fn(T) -> &'static str, sep: &str) -> Cow<'static, str> {
+    fn joined<T: Copy>(items: &[T], name: fn(T) -> &'static str, sep: &str) -> Cell<'static> {
         match items {
-            [] => Cow::Borrowed(""),
-            [one] => Cow::Borrowed(name(*one)),
-            _ => Cow::Owned(items.iter().map(|&x| name(x)).collect::<Vec<_>>().join(sep)),
+            [] => Cell::Borrowed(""),
+            [one] => Cell::Borrowed(name(*one)),
+            _ => Cell::Owned(items.iter().map(|&x| name(x)).collect::<Vec<_>>().join(sep)),
         }
     }
     match column {
         0 => id(Some(&d.device_key)),
         1 => o(&d.device_name),
-        2 => Cow::Borrowed(d.state.as_str()),
-        3 => Cow::Borrowed(d.join_type.as_str()),
-        4 => Cow::Borrowed(d.management.as_str()),
-        5 => Cow::Borrowed(d.ownership.as_str()),
-        6 => Cow::Borrowed(d.ownership_source.as_str()),
-        7 => Cow::Borrowed(d.enrollment_method.as_str()),
-        8 => Cow::Borrowed(b(d.autopilot_registered)),
-        9 => Cow::Borrowed(b(d.stale)),
-        10 => Cow::Owned(d.last_seen.map(format_ts).unwrap_or_default()),
+        2 => Cell::Borrowed(d.state.as_str()),
+        3 => Cell::Borrowed(d.join_type.as_str()),
+        4 => Cell::Borrowed(d.management.as_str()),
+        5 => Cell::Borrowed(d.ownership.as_str()),
+        6 => Cell::Borrowed(d.ownership_source.as_str()),
+        7 => Cell::Borrowed(d.enrollment_method.as_str()),
+        8 => Cell::Borrowed(b(d.autopilot_registered)),
+        9 => Cell::Borrowed(b(d.stale)),
+        10 => Cell::Owned(d.last_seen.map(format_ts).unwrap_or_default()),
         11 => guid(d.entra_device_id),
         12 => id(d.entra_object_id.as_ref()),
         13 => id(d.intune_device_id.as_ref()),
         14 => o(&d.configmgr_resource_id),
         15 => guid(d.autopilot_id),
         16 => o(&d.serial_number),
-        17 => Cow::Borrowed(d.os.unwrap_or("")),
-        18 => Cow::Borrowed(d.os_version.as_deref().unwrap_or("")),
+        17 => Cell::Borrowed(d.os.unwrap_or("")),
+        18 => Cell::Borrowed(d.os_version.as_deref().unwrap_or("")),
         19 => o(&d.primary_user),
         20 => joined(&d.sources, Source::as_str, "+"),
         21 => joined(&f.0, |c| c, ";"),
-        22 => Cow::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
-        23 => Cow::Borrowed(b(d.tenant_attached)),
+        22 => Cell::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
+        23 => Cell::Borrowed(b(d.tenant_attached)),
         24 => joined(&d.workloads, Workload::as_str, ";"),
         25 => id(d.autopilot_object_id.as_ref()),
-        _ => Cow::Borrowed(""),
+        _ => Cell::Borrowed(""),
     }
 }
 

@@ -332,7 +332,7 @@ pub fn for_rule(
             let d = e.dev().clone();
             for &i in d.intune.iter().skip(1) {
                 let x = &r.fleet.intune[i];
-                e.src("intune", x.file, "ID", "id", &x.id);
+                e.src("intune", x.file, "ID", "id", x.id.as_str(&mut [0; 36]));
             }
             if facts.dup_serial_loser {
                 if let Some(x) = d.intune.first().map(|&i| &r.fleet.intune[i]) {

@@ -196,7 +196,7 @@ fn dup_serial_losers(r: &Resolved) -> Vec<usize> {
     for group in &by_serial {
         let rank = |di: usize| {
             let i = &fleet.intune[r.devices[di].intune[0]];
-            (i.last_sync, i.enrolled, i.id.as_str())
+            (i.last_sync, i.enrolled, &i.id)
         };
         let best = group
             .iter()
@@ -223,7 +223,7 @@ fn hwid_dups(r: &Resolved) -> Vec<usize> {
             (
                 e.trust != Some(Trust::Workplace),
                 e.registered,
-                e.object_id.as_deref().unwrap_or(""),
+                e.object_id.as_ref(),
             )
         };
         // The latest-registered non-Workplace object is kept; the others fire.
