@@ -306,12 +306,12 @@ pub fn frame(devices: &[Classified], facts: &[Facts]) -> PolarsResult<DataFrame>
         };
     }
     let columns = vec![
-        col_of!("ownership", devices, |d| d.ownership.as_str()),
-        col_of!("join_type", devices, |d| d.join_type.as_str()),
-        col_of!("management", devices, |d| d.management.as_str()),
-        col_of!("enrollment_method", devices, |d| d
-            .enrollment_method
-            .as_str()),
+        // The classification values as their enum's index (`code` in the rules): a
+        // 4-byte column where a string column would hold a view and often a copy per row.
+        col_of!("ownership", devices, |d| d.ownership as u32),
+        col_of!("join_type", devices, |d| d.join_type as u32),
+        col_of!("management", devices, |d| d.management as u32),
+        col_of!("enrollment_method", devices, |d| d.enrollment_method as u32),
         col_of!("autopilot_registered", devices, |d| d.autopilot_registered),
         col_of!("stale", devices, |d| d.stale),
         col_of!("has_last_seen", devices, |d| d.last_seen.is_some()),

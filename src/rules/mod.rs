@@ -108,8 +108,22 @@ pub struct Given {
 }
 
 /// A rule's column logic over the facts frame.
+/// The code of classification value `v` in the rules frame's column `c` (its enum's
+/// index, see `facts::frame`); `u32::MAX`, which matches nothing, for an unknown value.
+fn value_code(c: &str, v: &str) -> u32 {
+    use crate::model::{EnrollmentMethod, JoinType, Management, Ownership};
+    match c {
+        "ownership" => Ownership::parse(v).map(|x| x as u32),
+        "join_type" => JoinType::parse(v).map(|x| x as u32),
+        "management" => Management::parse(v).map(|x| x as u32),
+        "enrollment_method" => EnrollmentMethod::parse(v).map(|x| x as u32),
+        _ => None,
+    }
+    .unwrap_or(u32::MAX)
+}
+
 fn expr(code: &str, policy: &Policy, g: &Given, as_of: Option<Micros>) -> Expr {
-    let s = |c: &str, v: &str| col(c).eq(lit(v.to_string()));
+    let s = |c: &str, v: &str| col(c).eq(lit(value_code(c, v)));
     let b = col;
     let personal = || s("ownership", "personal");
     let corporate = || s("ownership", "corporate");
