@@ -83,11 +83,23 @@ pub type Text = compact_str::CompactString;
 /// A GUID as a 128-bit big-endian number in 16 bytes: compact (byte-aligned, so an
 /// `Option<Guid>` in a record is 17 bytes, not 32), cheap to hash and compare, and ordered
 /// like its lower-case text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Guid([u8; 16]);
 
+impl Ord for Guid {
+    /// The order of the bytes, compared as one number (not a `memcmp` call).
+    fn cmp(&self, other: &Guid) -> std::cmp::Ordering {
+        self.to_u128().cmp(&other.to_u128())
+    }
+}
+
+impl PartialOrd for Guid {
+    fn partial_cmp(&self, other: &Guid) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl Guid {
-    /// The lower-case hyphenated form, written into `buf`.
     pub fn from_u128(v: u128) -> Guid {
         Guid(v.to_be_bytes())
     }
@@ -96,19 +108,24 @@ impl Guid {
         u128::from_be_bytes(self.0)
     }
 
+    /// The lower-case hyphenated form, written into `buf`.
     pub fn format(self, buf: &mut [u8; 36]) -> &str {
-        let v = self.to_u128();
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut nibble = 32;
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = if matches!(i, 8 | 13 | 18 | 23) {
-                b'-'
-            } else {
-                nibble -= 1;
-                HEX[(v >> (nibble * 4)) as usize & 0xf]
-            };
-        }
+        self.format_bytes(buf);
         std::str::from_utf8(buf).unwrap_or_default()
+    }
+
+    /// [`Guid::format`] without the UTF-8 check of the result, for byte writers.
+    pub fn format_bytes(self, buf: &mut [u8; 36]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        // Where each byte's two digits go: the hyphens sit at 8, 13, 18 and 23.
+        const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+        for (&b, &at) in self.0.iter().zip(&AT) {
+            buf[at] = HEX[usize::from(b >> 4)];
+            buf[at + 1] = HEX[usize::from(b & 0xf)];
+        }
+        for at in [8, 13, 18, 23] {
+            buf[at] = b'-';
+        }
     }
 
     pub fn is_zero(self) -> bool {
@@ -171,7 +188,11 @@ impl From<&str> for Id {
 
 impl PartialEq<str> for Id {
     fn eq(&self, other: &str) -> bool {
-        self.as_str(&mut [0; 36]) == other
+        match self {
+            Id::Text(t) => t == other,
+            // Only a canonical GUID's text can equal it: 36 bytes.
+            Id::Guid(g) => other.len() == 36 && g.format(&mut [0; 36]) == other,
+        }
     }
 }
 
@@ -192,6 +213,7 @@ impl Ord for Id {
         match (self, other) {
             // A GUID's bytes order like its lower-case text.
             (Id::Guid(a), Id::Guid(b)) => a.cmp(b),
+            (Id::Text(a), Id::Text(b)) => a.as_str().cmp(b.as_str()),
             _ => self.as_str(&mut [0; 36]).cmp(other.as_str(&mut [0; 36])),
         }
     }

@@ -356,13 +356,22 @@ pub fn evaluate(
             }
         })
         .collect();
-    outcome.findings.sort_by(|a, b| {
-        a.rule.code.cmp(b.rule.code).then_with(|| {
-            devices[a.device]
-                .device_key
-                .cmp(&devices[b.device].device_key)
-        })
-    });
+    // Devices come from `classify` in device_key order, so a device's index orders like
+    // its key (and ties keep their order either way: the sort is stable).
+    if devices
+        .windows(2)
+        .all(|w| w[0].device_key <= w[1].device_key)
+    {
+        outcome.findings.sort_by_key(|f| (f.rule.code, f.device));
+    } else {
+        outcome.findings.sort_by(|a, b| {
+            a.rule.code.cmp(b.rule.code).then_with(|| {
+                devices[a.device]
+                    .device_key
+                    .cmp(&devices[b.device].device_key)
+            })
+        });
+    }
     outcome.expired_exemptions = policy
         .exempt
         .iter()
