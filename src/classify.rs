@@ -35,7 +35,7 @@ pub struct Classified {
     pub serial_number: Option<Text>,
     pub os: Option<&'static str>,
     pub os_version: Option<Sym>,
-    pub primary_user: Option<Text>,
+    pub primary_user: Option<crate::ingest::value::Shared>,
     pub sources: smallvec::SmallVec<[Source; 4]>,
     pub tenant_attached: bool,
     pub workloads: Vec<Workload>,
@@ -338,12 +338,11 @@ pub fn classify_explained(
     .into_iter()
     .flatten()
     .next();
-    let primary_user = first([
-        v.intune.and_then(|i| i.upn.as_ref()),
-        v.entra.and_then(|e| e.owner.as_ref()),
-        None,
-        v.autopilot.and_then(|a| a.user.as_ref()),
-    ]);
+    let primary_user = v
+        .intune
+        .and_then(|i| i.upn.clone())
+        .or_else(|| v.entra.and_then(|e| e.owner.as_deref()).map(Into::into))
+        .or_else(|| v.autopilot.and_then(|a| a.user.clone()));
     let server = [
         v.intune.and_then(|i| i.os.as_deref()),
         v.intune.and_then(|i| i.sku.as_deref()),

@@ -84,11 +84,16 @@ impl Pseudonymizer {
                 *o = Some(f(v).into());
             }
         };
+        let shared = |o: &mut Option<crate::ingest::value::Shared>| {
+            if let Some(v) = o.as_deref() {
+                *o = Some(self.user(v).into());
+            }
+        };
         match &mut input.records {
             Records::Intune(v) => v.iter_mut().for_each(|r| {
                 n(&mut r.name, &|s| self.name(s));
                 n(&mut r.serial, &|s| self.serial(s));
-                n(&mut r.upn, &|s| self.user(s));
+                shared(&mut r.upn);
             }),
             Records::Entra(v) => v.iter_mut().for_each(|r| {
                 n(&mut r.name, &|s| self.name(s));
@@ -100,7 +105,7 @@ impl Pseudonymizer {
             }),
             Records::Autopilot(v) => v.iter_mut().for_each(|r| {
                 n(&mut r.serial, &|s| self.serial(s));
-                n(&mut r.user, &|s| self.user(s));
+                shared(&mut r.user);
                 n(&mut r.device_name, &|s| self.name(s));
             }),
         }

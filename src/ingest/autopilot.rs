@@ -35,7 +35,7 @@ pub struct AutopilotRecord {
     pub entra_device_id: Option<Guid>,
     pub managed_device_id: Option<Id>,
     pub last_contacted: Option<Micros>,
-    pub user: Option<Text>,
+    pub user: Option<super::value::Shared>,
     pub device_name: Option<Text>,
     pub non_empty: u16,
 }
@@ -70,7 +70,7 @@ pub fn build(row: &mut Row<'_>) -> Result<AutopilotRecord, RowReject> {
         entra_device_id: row.guid(ENTRA_ID),
         managed_device_id,
         last_contacted: row.date(LAST_CONTACTED),
-        user: row.string(USER),
+        user: row.shared(USER),
         device_name: row.string(DEVICE_NAME),
         non_empty: row.cells.iter().filter(|c| c.is_some()).count() as u16,
     })

@@ -2,7 +2,7 @@
 //! Graph `managedDevice` JSON (inputs.md section 1), normalised to [`IntuneRecord`].
 
 use super::table::Row;
-use super::value::{Guid, Id, Micros, Text};
+use super::value::{Guid, Id, Micros, Shared, Text};
 use crate::diag::RowReject;
 use crate::intern::Sym;
 use crate::model::JoinType;
@@ -197,7 +197,7 @@ pub struct IntuneRecord {
     pub os_version: Option<Sym>,
     pub sku: Option<Sym>,
     pub serial: Option<Text>,
-    pub upn: Option<Text>,
+    pub upn: Option<Shared>,
     pub enrolled: Option<Micros>,
     pub last_sync: Option<Micros>,
     pub compliance: Option<Sym>,
@@ -255,7 +255,7 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
             .str(SERIAL)
             .and_then(super::value::clean_serial)
             .map(Text::from),
-        upn: row.string(UPN),
+        upn: row.shared(UPN),
         enrolled: row.date(ENROLLED),
         last_sync: row.date(LAST_SYNC),
         compliance: row.sym(COMPLIANCE),

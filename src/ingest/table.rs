@@ -106,6 +106,7 @@ pub struct Row<'a> {
     pub projection: &'a Projection,
     pub diag: &'a mut Diagnostics,
     pub pending_dates: &'a mut Vec<PendingDate>,
+    pub shared: &'a mut super::value::SharedStrings,
 }
 
 impl Row<'_> {
@@ -115,6 +116,12 @@ impl Row<'_> {
 
     pub fn string(&self, f: usize) -> Option<super::value::Text> {
         self.str(f).map(super::value::Text::from)
+    }
+
+    /// A cell whose values repeat across rows, held once per file.
+    pub fn shared(&mut self, f: usize) -> Option<super::value::Shared> {
+        let s = self.cells.get(f).copied().flatten()?;
+        Some(self.shared.get(s))
     }
 
     /// A low-cardinality cell, interned.

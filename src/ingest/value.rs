@@ -80,6 +80,25 @@ pub fn parse_bool(s: &str) -> Result<bool, Bad> {
 /// enum spellings), longer ones on the heap.
 pub type Text = compact_str::CompactString;
 
+/// Text many records repeat (user principal names: a user has several devices), held once
+/// per input file and shared.
+pub type Shared = std::sync::Arc<str>;
+
+/// The shared texts of one file being read.
+#[derive(Default)]
+pub struct SharedStrings(crate::fxhash::FxHashSet<Shared>);
+
+impl SharedStrings {
+    pub fn get(&mut self, s: &str) -> Shared {
+        if let Some(t) = self.0.get(s) {
+            return t.clone();
+        }
+        let t = Shared::from(s);
+        self.0.insert(t.clone());
+        t
+    }
+}
+
 /// A GUID as a 128-bit big-endian number in 16 bytes: compact (byte-aligned, so an
 /// `Option<Guid>` in a record is 17 bytes, not 32), cheap to hash and compare, and ordered
 /// like its lower-case text.

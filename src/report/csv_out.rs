@@ -138,7 +138,7 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         16 => o(&d.serial_number),
         17 => Cell::Borrowed(d.os.unwrap_or("")),
         18 => Cell::Borrowed(d.os_version.as_deref().unwrap_or("")),
-        19 => o(&d.primary_user),
+        19 => Cell::Borrowed(d.primary_user.as_deref().unwrap_or("")),
         20 => joined(&d.sources, Source::as_str, "+"),
         21 => joined(&f.0, |c| c, ";"),
         22 => Cell::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
