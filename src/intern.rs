@@ -4,9 +4,11 @@
 //! at 1M devices is about 270 MB less memory held by the records.
 //!
 //! The table is process-wide and only grows: every distinct value is stored once, for the
-//! rest of the run (a batch process; the values are few by nature, and a column that is
-//! not low-cardinality costs what owning its cells would). Each thread keeps a copy of the
-//! part of the table it has seen, so interning a known value and reading one take no lock.
+//! rest of the process, across all the tenants or snapshots it analyses. That is why only
+//! columns whose values are few by nature are interned (a column of mostly distinct values
+//! would cost a table entry and a per-thread map entry per value, more than owning its
+//! cells). Each thread keeps a copy of the part of the table it has seen, so interning a
+//! known value and reading one take no lock.
 //!
 //! A symbol's number depends on which thread met its value first and must never reach an
 //! output: symbols order, hash and print by their text.

@@ -472,8 +472,6 @@ fn permute<T>(v: &mut [T], order: Vec<usize>) {
     }
 }
 
-/// A sort key for a string that orders like its bytes: the first 16 bytes as a big-endian
-/// number decide most comparisons without reading the string again.
 /// An id's sort key: its text's first 16 bytes as a number, then the id. It orders like
 /// the text but most comparisons are of one number held in the key, not of ids read
 /// from records all over memory.
@@ -481,6 +479,8 @@ fn id_key(id: &Id) -> (u128, &Id) {
     (prefix(id.as_str(&mut [0; 36])).0, id)
 }
 
+/// A sort key for a string that orders like its bytes: the first 16 bytes as a big-endian
+/// number decide most comparisons without reading the string again.
 fn prefix(s: &str) -> (u128, &str) {
     let mut b = [0u8; 16];
     let n = s.len().min(16);

@@ -162,6 +162,9 @@ impl std::fmt::Display for Guid {
 /// (lower-case, hyphenated, no braces: Graph's and the consoles' ids), as text otherwise.
 /// It reads, orders and prints exactly like the text it was made from, without a heap
 /// string for the common case.
+///
+/// Invariant: `Id::Text` never holds a canonical GUID's text (the derived `Eq` and `Hash`
+/// rely on it): build ids with [`Id::new`] (or from a parsed GUID), not `Id::Text(..)`.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Id {
     Guid(Guid),
@@ -609,6 +612,17 @@ pub fn format_ts_into(us: Micros, buf: &mut [u8; 20]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_strings_hold_one_copy_per_text() {
+        let mut s = SharedStrings::default();
+        let a = s.get("david.dubois70@contoso.com");
+        let b = s.get(&String::from("david.dubois70@contoso.com"));
+        let c = s.get("David.Dubois70@contoso.com");
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(!std::sync::Arc::ptr_eq(&a, &c));
+        assert_eq!(&*c, "David.Dubois70@contoso.com");
+    }
 
     #[test]
     fn ids_read_order_and_print_as_written() {

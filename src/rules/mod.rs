@@ -107,7 +107,6 @@ pub struct Given {
     pub configmgr: bool,
 }
 
-/// A rule's column logic over the facts frame.
 /// The code of classification value `v` in the rules frame's column `c` (its enum's
 /// index, see `facts::frame`); `u32::MAX`, which matches nothing, for an unknown value.
 fn value_code(c: &str, v: &str) -> u32 {
@@ -122,6 +121,7 @@ fn value_code(c: &str, v: &str) -> u32 {
     .unwrap_or(u32::MAX)
 }
 
+/// A rule's column logic over the facts frame.
 fn expr(code: &str, policy: &Policy, g: &Given, as_of: Option<Micros>) -> Expr {
     let s = |c: &str, v: &str| col(c).eq(lit(value_code(c, v)));
     let b = col;
@@ -380,4 +380,29 @@ pub fn evaluate(
         .collect();
     outcome.facts = facts;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EnrollmentMethod, JoinType, Management, Ownership};
+
+    #[test]
+    fn value_codes_match_the_frame_and_unknown_values_match_nothing() {
+        assert_eq!(value_code("ownership", "personal"), Ownership::Personal as u32);
+        assert_eq!(
+            value_code("join_type", "hybrid_pending"),
+            JoinType::HybridPending as u32
+        );
+        assert_eq!(
+            value_code("management", "co_managed"),
+            Management::CoManaged as u32
+        );
+        assert_eq!(
+            value_code("enrollment_method", "bulk"),
+            EnrollmentMethod::parse("bulk").map(|m| m as u32).unwrap()
+        );
+        assert_eq!(value_code("join_type", "Registered"), u32::MAX);
+        assert_eq!(value_code("state", "co_managed"), u32::MAX);
+    }
 }
