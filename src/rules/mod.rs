@@ -389,7 +389,10 @@ mod tests {
 
     #[test]
     fn value_codes_match_the_frame_and_unknown_values_match_nothing() {
-        assert_eq!(value_code("ownership", "personal"), Ownership::Personal as u32);
+        assert_eq!(
+            value_code("ownership", "personal"),
+            Ownership::Personal as u32
+        );
         assert_eq!(
             value_code("join_type", "hybrid_pending"),
             JoinType::HybridPending as u32
