@@ -4,8 +4,7 @@
 use crate::ingest::configmgr::ConfigMgrRecord;
 use crate::ingest::entra::{EntraRecord, Trust};
 use crate::ingest::intune::{Agent, EnrollmentType, IntuneRecord};
-use crate::ingest::value::Micros;
-use crate::ingest::value::{Guid, Id, Text};
+use crate::ingest::value::{Guid, Id, Micros, Shared, Text};
 use crate::intern::Sym;
 use crate::model::{
     EnrollmentMethod, JoinType, Management, Ownership, OwnershipSource, Source, State, Workload,
@@ -35,7 +34,7 @@ pub struct Classified {
     pub serial_number: Option<Text>,
     pub os: Option<&'static str>,
     pub os_version: Option<Sym>,
-    pub primary_user: Option<crate::ingest::value::Shared>,
+    pub primary_user: Option<Shared>,
     pub sources: smallvec::SmallVec<[Source; 4]>,
     pub tenant_attached: bool,
     pub workloads: Vec<Workload>,

@@ -2,9 +2,8 @@
 //! `windowsAutopilotDeviceIdentity` JSON (inputs.md section 4).
 
 use super::table::Row;
-use super::value::{Guid, Micros, Text};
+use super::value::{Guid, Id, Micros, Shared, Text};
 use crate::diag::RowReject;
-use crate::ingest::value::Id;
 use crate::intern::Sym;
 
 crate::fields!(
@@ -35,7 +34,7 @@ pub struct AutopilotRecord {
     pub entra_device_id: Option<Guid>,
     pub managed_device_id: Option<Id>,
     pub last_contacted: Option<Micros>,
-    pub user: Option<super::value::Shared>,
+    pub user: Option<Shared>,
     pub device_name: Option<Text>,
     pub non_empty: u16,
 }

@@ -2,9 +2,8 @@
 //! JSON (inputs.md section 2), normalised to [`EntraRecord`].
 
 use super::table::Row;
-use super::value::{Guid, Micros, Text};
+use super::value::{Guid, Id, Micros, Text};
 use crate::diag::RowReject;
-use crate::ingest::value::Id;
 use crate::intern::Sym;
 
 crate::fields!(

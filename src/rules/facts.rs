@@ -306,7 +306,7 @@ pub fn frame(devices: &[Classified], facts: &[Facts]) -> PolarsResult<DataFrame>
         };
     }
     let columns = vec![
-        // The classification values as their enum's index (`code` in the rules): a
+        // The classification values as their enum's index (`value_code` in the rules): a
         // 4-byte column where a string column would hold a view and often a copy per row.
         col_of!("ownership", devices, |d| d.ownership as u32),
         col_of!("join_type", devices, |d| d.join_type as u32),
