@@ -1,7 +1,8 @@
 //! The branches of model.md: identity resolution and each classification column's
 //! first-match order, on small real-shaped exports.
 
-use crate::common::{device, run_files};
+use crate::common::{device, run, run_files};
+use fleetstate::model::Source;
 
 const IH: &str = "Device ID,Device name,Last check-in,Enrollment date,Azure AD Device ID,Serial number,Managed by,Ownership,OS,JoinType,EnrollmentType\n";
 const EH: &str = "displayName,operatingSystem,joinType (trustType),registrationTime,approximateLastSignInDateTime,deviceId,isManaged,objectId,mdmDisplayName\n";
@@ -591,4 +592,62 @@ fn row_order_does_not_matter() {
         a.devices, b.devices,
         "same activity: the smallest id is primary either way"
     );
+}
+
+/// After linking, each source's records are in device order (device by device, primary
+/// first, so later stages read them front to back), and the renumbering kept every
+/// device's records: each record still joins the device its link says.
+#[test]
+fn records_are_in_device_order_after_linking() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let a = run(&[root]);
+    let (fleet, devices) = (&a.resolved.fleet, &a.resolved.devices);
+    let mut next = [0usize; 4];
+    let mut linked = 0;
+    for d in devices {
+        let refs = [
+            d.entra.into_iter().chain(d.placeholder).collect::<Vec<_>>(),
+            d.intune.to_vec(),
+            d.configmgr.to_vec(),
+            d.autopilot.to_vec(),
+        ];
+        for (s, r) in refs.iter().enumerate() {
+            for &i in r {
+                assert_eq!(i, next[s], "source {s}: records follow the devices");
+                next[s] += 1;
+            }
+        }
+        // Every link names a record its device holds, in that record's source.
+        for &(src, i, _) in &d.links {
+            let i = i as usize;
+            let held = match src {
+                Source::Entra => d.entra == Some(i) || d.placeholder == Some(i),
+                Source::Intune => d.intune.contains(&i),
+                Source::ConfigMgr => d.configmgr.contains(&i),
+                Source::Autopilot => d.autopilot.contains(&i),
+            };
+            assert!(held, "{}: link {src:?} {i} not among its records", d.key);
+            linked += 1;
+        }
+    }
+    assert_eq!(
+        next,
+        [
+            fleet.entra.len(),
+            fleet.intune.len(),
+            fleet.configmgr.len(),
+            fleet.autopilot.len()
+        ]
+    );
+    assert!(
+        linked > devices.len(),
+        "sample-data links more than one record per device"
+    );
+    // The same devices as the records say: a device's primary Intune record carries the
+    // device's Intune id.
+    for (d, c) in devices.iter().zip(&a.devices) {
+        if let Some(&i) = d.intune.first() {
+            assert_eq!(c.intune_device_id.as_ref(), Some(&fleet.intune[i].id));
+        }
+    }
 }
