@@ -138,9 +138,9 @@ pub fn read_inputs(
     opts: &ReadOptions,
 ) -> Result<(Vec<Input>, Vec<Warning>), AnalyzeError> {
     let files = expand(specs)?;
-    let results: Vec<(Result<Input, IngestError>, bool, &Path)> = files
-        .par_iter()
-        .map(|(spec, in_folder)| {
+    let results: Vec<(Result<Input, IngestError>, bool, &Path)> =
+        in_order(&by_size_desc(&files), |i| {
+            let (spec, in_folder) = &files[i];
             let _t = crate::timing::span(format!(
                 "  read {}",
                 spec.path.file_name().unwrap_or_default().to_string_lossy()
@@ -150,8 +150,7 @@ pub fn read_inputs(
                 *in_folder,
                 spec.path.as_path(),
             )
-        })
-        .collect();
+        });
     let mut inputs = Vec::new();
     let mut warnings = Vec::new();
     for (res, in_folder, path) in results {
@@ -172,6 +171,44 @@ pub fn read_inputs(
         return Err(AnalyzeError::NoInputs);
     }
     Ok((inputs, warnings))
+}
+
+/// The files' indices, largest file first (ties in the order given). Files of one fleet
+/// differ in size by an order of magnitude (Intune rows are twice Entra's, ten times
+/// Autopilot's): read largest first, the small ones fill in beside the large ones instead
+/// of one large file starting last, alone (a folder lists `autopilot-...` before
+/// `intune-...`).
+fn by_size_desc(files: &[(InputSpec, bool)]) -> Vec<usize> {
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|(s, _)| std::fs::metadata(&s.path).map(|m| m.len()).unwrap_or(0))
+        .collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    order
+}
+
+/// Runs `f` on each index on the thread pool, starting them in `order` (each thread takes
+/// the next index when it is free), and returns the results by index.
+fn in_order<T: Send>(order: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(order.len()));
+    let workers = rayon::current_num_threads().clamp(1, order.len().max(1));
+    (0..workers).into_par_iter().for_each(|_| {
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let r = f(i);
+            done.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((i, r));
+        }
+    });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.sort_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// `--as-of YYYY-MM-DD` means the end of that UTC day.
@@ -235,4 +272,37 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
             .collect(),
         run_warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn largest_file_first_results_in_the_order_given() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files: Vec<(InputSpec, bool)> = [("a", 10), ("b", 300), ("c", 0), ("d", 300)]
+            .iter()
+            .map(|&(name, len)| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, vec![b'x'; len]).expect("write");
+                (InputSpec { path, forced: None }, true)
+            })
+            .collect();
+        // Sizes 10, 300, 0, 300: the two largest first (in the order given), then 10, 0.
+        assert_eq!(by_size_desc(&files), vec![1, 3, 0, 2]);
+        let started = std::sync::Mutex::new(Vec::new());
+        let out = in_order(&[1, 3, 0, 2], |i| {
+            started.lock().expect("lock").push(i);
+            i * 10
+        });
+        assert_eq!(
+            out,
+            vec![0, 10, 20, 30],
+            "results by index, whatever ran first"
+        );
+        let mut started = started.into_inner().expect("lock");
+        started.sort_unstable();
+        assert_eq!(started, vec![0, 1, 2, 3], "each index ran once");
+    }
 }

@@ -55,9 +55,12 @@ pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::i
             )
         },
         || {
-            let _t = timing::span("write findings.csv");
+            let t = timing::span("write findings.csv");
             let path = staging.path("findings.csv");
-            csv_out::write_findings(&analysis.outcome.findings, devices, &path, raw)
+            csv_out::write_findings(&analysis.outcome.findings, devices, &path, raw)?;
+            drop(t);
+            let _t = timing::span("write summary.json");
+            summary::write(analysis, &staging.path("summary.json"))
         },
     );
     a?;
@@ -84,8 +87,5 @@ pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::i
         xlsx::write(analysis, &staging.path("report.xlsx"))?;
         files.push("report.xlsx");
     }
-    let t = timing::span("write summary.json");
-    summary::write(analysis, &staging.path("summary.json"))?;
-    drop(t);
     staging.commit(&files, "summary.json", OUTPUTS)
 }
