@@ -50,7 +50,7 @@ pub struct Analysis {
 
 impl Analysis {
     /// Takes the records and the linked devices out of the analysis, for the caller to
-    /// free (on another thread: there are millions). The report is written from the
+    /// free before writing the report. The report is written from the
     /// classified devices, the findings (with their facts and evidence) and the inputs'
     /// counts alone, and at fleet scale the records are most of the memory; `explain`,
     /// which shows them, does not call this.

@@ -1,7 +1,7 @@
 //! `devices.csv`: one row per device, the columns of outputs.md in order.
 
 use crate::classify::Classified;
-use crate::ingest::value::{format_ts, Guid, Id, Text};
+use crate::ingest::value::{format_ts, format_ts_into, Guid, Id, Text};
 use crate::model::{Source, Workload};
 use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
@@ -56,11 +56,12 @@ fn b(v: bool) -> &'static str {
 /// A device's unsuppressed rule codes and highest severity.
 pub type DeviceFindings = (Vec<&'static str>, Option<Severity>);
 
-/// One cell of a device row: borrowed from the device, a GUID formatted on the stack, or
-/// (for the joined lists and the timestamp) owned.
+/// One cell of a device row: borrowed from the device, a GUID or a timestamp formatted on
+/// the stack, or (for the joined lists) owned.
 pub enum Cell<'a> {
     Borrowed(&'a str),
     Guid([u8; 36]),
+    Stamp([u8; 20]),
     Owned(String),
 }
 
@@ -70,6 +71,7 @@ impl std::ops::Deref for Cell<'_> {
         match self {
             Cell::Borrowed(s) => s,
             Cell::Guid(b) => std::str::from_utf8(b).unwrap_or_default(),
+            Cell::Stamp(b) => std::str::from_utf8(b).unwrap_or_default(),
             Cell::Owned(s) => s,
         }
     }
@@ -129,7 +131,17 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         7 => Cell::Borrowed(d.enrollment_method.as_str()),
         8 => Cell::Borrowed(b(d.autopilot_registered)),
         9 => Cell::Borrowed(b(d.stale)),
-        10 => Cell::Owned(d.last_seen.map(format_ts).unwrap_or_default()),
+        10 => match d.last_seen {
+            None => Cell::Borrowed(""),
+            Some(us) => {
+                let mut buf = [0; 20];
+                match format_ts_into(us, &mut buf) {
+                    Some(_) => Cell::Stamp(buf),
+                    // Outside years 0000-9999: the general (allocating) form.
+                    None => Cell::Owned(format_ts(us)),
+                }
+            }
+        },
         11 => guid(d.entra_device_id),
         12 => id(d.entra_object_id.as_ref()),
         13 => id(d.intune_device_id.as_ref()),
