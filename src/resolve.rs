@@ -497,6 +497,29 @@ enum AnchorKey {
     Autopilot(String),
 }
 
+/// What an Autopilot record's link columns reach, looked up before the links are made:
+/// devices by index (an Entra object `e` anchors device `e`).
+struct ApLinks {
+    /// The device of the Intune record its managedDeviceId names.
+    managed: Option<usize>,
+    /// Its Entra device id, and the Entra object carrying it.
+    device_id: Option<(Guid, Option<usize>)>,
+    /// The Entra object carrying its [ZTDID].
+    ztdid: Option<usize>,
+    /// The device of the best Intune record with its serial.
+    serial: Option<usize>,
+}
+
+/// Where a ConfigMgr record links, looked up before the links are made.
+enum CmLink {
+    /// An existing device, and how.
+    To(usize, LinkKind),
+    /// An Entra device id no Entra object carries: the device anchored by that id.
+    DeviceId(Guid),
+    /// A device of its own.
+    Own,
+}
+
 struct Builder {
     devices: Vec<Device>,
     /// Devices anchored by anything but an Entra object (those are devices `0..n_entra`,
@@ -601,20 +624,81 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         |s: &str| -> Option<usize> { intune_by_serial.get(serial_key(s).as_ref()).copied() };
 
     drop(t);
-    let t = crate::timing::span("    link: autopilot");
+    let t = crate::timing::span("    link: lookups");
+    // Every look-up of the Autopilot and ConfigMgr links reads maps that no longer change:
+    // they are made here on both cores, and the links below, which create devices, only
+    // apply them in record order.
+    let ap_lookups = || -> Vec<ApLinks> {
+        fleet
+            .autopilot
+            .par_iter()
+            .map(|a| ApLinks {
+                managed: a
+                    .managed_device_id
+                    .as_ref()
+                    .and_then(|m| intune_by_id.get(m))
+                    .map(|&ir| intune_device[ir]),
+                device_id: a
+                    .entra_device_id
+                    .map(|g| (g, entra_by_devid.get(&g).copied())),
+                ztdid: a.id.and_then(|z| entra_by_ztdid.get(&z).copied()),
+                serial: a
+                    .serial
+                    .as_deref()
+                    .and_then(by_serial)
+                    .map(|ir| intune_device[ir]),
+            })
+            .collect()
+    };
+    // ConfigMgr: AADDeviceID, else serial (to Intune), else a unique ServerAd name.
+    let cm_lookups = || -> Vec<CmLink> {
+        let mut serverad_by_name: FxHashMap<std::borrow::Cow<'_, str>, Vec<usize>> =
+            FxHashMap::default();
+        for (e, r) in fleet.entra.iter().enumerate() {
+            if r.trust == Some(Trust::ServerAd) {
+                if let Some(n) = &r.name {
+                    serverad_by_name
+                        .entry(crate::ingest::value::lower(n))
+                        .or_default()
+                        .push(e);
+                }
+            }
+        }
+        fleet
+            .configmgr
+            .par_iter()
+            .map(|c| {
+                if let Some(g) = c.aad_device_id {
+                    match entra_by_devid.get(&g) {
+                        Some(&e) => CmLink::To(e, LinkKind::EntraDeviceId),
+                        None => CmLink::DeviceId(g),
+                    }
+                } else if let Some(ir) = c.serial.as_deref().and_then(by_serial) {
+                    CmLink::To(intune_device[ir], LinkKind::Serial)
+                } else if let Some([e]) = c
+                    .name
+                    .as_ref()
+                    .and_then(|n| serverad_by_name.get(&crate::ingest::value::lower(n)))
+                    .map(Vec::as_slice)
+                {
+                    CmLink::To(*e, LinkKind::Name)
+                } else {
+                    CmLink::Own
+                }
+            })
+            .collect()
+    };
+    let (ap_links, cm_links) = rayon::join(ap_lookups, cm_lookups);
     // Autopilot placeholders: AzureAd objects for an imported device, never deployed.
     let mut ap_linked = vec![false; fleet.entra.len()];
-    for a in &fleet.autopilot {
-        let by_dev = a
-            .entra_device_id
-            .and_then(|g| entra_by_devid.get(&g).copied());
-        let by_z = a.id.and_then(|z| entra_by_ztdid.get(&z).copied());
-        for e in by_dev.into_iter().chain(by_z) {
+    for l in &ap_links {
+        for e in l.device_id.and_then(|(_, e)| e).into_iter().chain(l.ztdid) {
             ap_linked[e] = true;
         }
     }
     // Object `e` anchors device `e`.
     let placeholders: Vec<bool> = (0..fleet.entra.len())
+        .into_par_iter()
         .map(|e| {
             let r = &fleet.entra[e];
             r.trust == Some(Trust::AzureAd)
@@ -624,38 +708,35 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         })
         .collect();
 
+    drop(t);
+    let t = crate::timing::span("    link: autopilot");
     // Autopilot: managedDeviceId, Entra device id, [ZTDID], serial; strongest first.
     let mut folded: FxHashMap<usize, usize> = FxHashMap::default(); // placeholder device -> target device
     let mut ap_only: Vec<usize> = Vec::new();
-    for (i, a) in fleet.autopilot.iter().enumerate() {
+    for (i, (a, l)) in fleet.autopilot.iter().zip(&ap_links).enumerate() {
         let mut cands: Vec<(usize, LinkKind)> = Vec::new();
         let mut placeholder_dev: Option<usize> = None;
-        if let Some(m) = &a.managed_device_id {
-            if let Some(&ir) = intune_by_id.get(m) {
-                cands.push((intune_device[ir], LinkKind::ManagedDeviceId));
+        if let Some(d) = l.managed {
+            cands.push((d, LinkKind::ManagedDeviceId));
+        }
+        // Object `e` anchors device `e`; an unknown device id gets a device of its own.
+        match l.device_id {
+            Some((_, Some(e))) if placeholders[e] => placeholder_dev = Some(e),
+            Some((_, Some(e))) => cands.push((e, LinkKind::EntraDeviceId)),
+            Some((g, None)) => {
+                cands.push((b.device(AnchorKey::DeviceId(g)), LinkKind::EntraDeviceId))
+            }
+            None => {}
+        }
+        if let Some(e) = l.ztdid {
+            if placeholders[e] {
+                placeholder_dev = Some(e);
+            } else {
+                cands.push((e, LinkKind::Ztdid));
             }
         }
-        if let Some(g) = a.entra_device_id {
-            match entra_by_devid.get(&g) {
-                Some(&e) if placeholders[e] => {
-                    placeholder_dev = Some(b.device(AnchorKey::Entra(e)))
-                }
-                _ => cands.push((devid_device(&mut b, g), LinkKind::EntraDeviceId)),
-            }
-        }
-        if let Some(z) = a.id {
-            if let Some(&e) = entra_by_ztdid.get(&z) {
-                if placeholders[e] {
-                    placeholder_dev = Some(b.device(AnchorKey::Entra(e)));
-                } else {
-                    cands.push((b.device(AnchorKey::Entra(e)), LinkKind::Ztdid));
-                }
-            }
-        }
-        if let Some(s) = &a.serial {
-            if let Some(ir) = by_serial(s) {
-                cands.push((intune_device[ir], LinkKind::Serial));
-            }
+        if let Some(d) = l.serial {
+            cands.push((d, LinkKind::Serial));
         }
         let target = match (cands.first().copied(), placeholder_dev) {
             (Some((d, kind)), ph) => {
@@ -704,33 +785,11 @@ pub fn resolve(fleet: Fleet) -> Resolved {
 
     drop(t);
     let t = crate::timing::span("    link: configmgr");
-    // ConfigMgr: AADDeviceID, else serial (to Intune), else a unique ServerAd name.
-    let mut serverad_by_name: FxHashMap<std::borrow::Cow<'_, str>, Vec<usize>> =
-        FxHashMap::default();
-    for (e, r) in fleet.entra.iter().enumerate() {
-        if r.trust == Some(Trust::ServerAd) {
-            if let Some(n) = &r.name {
-                serverad_by_name
-                    .entry(crate::ingest::value::lower(n))
-                    .or_default()
-                    .push(e);
-            }
-        }
-    }
-    for (i, c) in fleet.configmgr.iter().enumerate() {
-        let (d, kind) = if let Some(g) = c.aad_device_id {
-            (devid_device(&mut b, g), LinkKind::EntraDeviceId)
-        } else if let Some(ir) = c.serial.as_deref().and_then(by_serial) {
-            (intune_device[ir], LinkKind::Serial)
-        } else if let Some([e]) = c
-            .name
-            .as_ref()
-            .and_then(|n| serverad_by_name.get(&crate::ingest::value::lower(n)))
-            .map(Vec::as_slice)
-        {
-            (b.device(AnchorKey::Entra(*e)), LinkKind::Name)
-        } else {
-            (b.device(AnchorKey::ConfigMgr(i)), LinkKind::Own)
+    for (i, l) in cm_links.into_iter().enumerate() {
+        let (d, kind) = match l {
+            CmLink::To(d, kind) => (d, kind),
+            CmLink::DeviceId(g) => (b.device(AnchorKey::DeviceId(g)), LinkKind::EntraDeviceId),
+            CmLink::Own => (b.device(AnchorKey::ConfigMgr(i)), LinkKind::Own),
         };
         b.devices[d].configmgr.push(i);
         b.devices[d].links.push((Source::ConfigMgr, i as u32, kind));
