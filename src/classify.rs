@@ -7,7 +7,8 @@ use crate::ingest::intune::{Agent, EnrollmentType, IntuneRecord};
 use crate::ingest::value::{Guid, Id, Micros, Shared, Text};
 use crate::intern::Sym;
 use crate::model::{
-    EnrollmentMethod, JoinType, Management, Ownership, OwnershipSource, Source, State, Workload,
+    EnrollmentMethod, JoinType, Management, Os, Ownership, OwnershipSource, Set, Source, State,
+    Workload,
 };
 use crate::resolve::{Device, Fleet, Resolved};
 use rayon::prelude::*;
@@ -32,12 +33,12 @@ pub struct Classified {
     pub configmgr_resource_id: Option<Text>,
     pub autopilot_id: Option<Guid>,
     pub serial_number: Option<Text>,
-    pub os: Option<&'static str>,
+    pub os: Option<Os>,
     pub os_version: Option<Sym>,
     pub primary_user: Option<Shared>,
-    pub sources: smallvec::SmallVec<[Source; 4]>,
+    pub sources: Set<Source>,
     pub tenant_attached: bool,
-    pub workloads: Vec<Workload>,
+    pub workloads: Set<Workload>,
     pub autopilot_object_id: Option<Id>,
     /// Intune MDM manages the device (model.md "Intune MDM").
     pub intune_mdm: bool,
@@ -224,7 +225,7 @@ pub fn classify_explained(
     };
     let workloads = match (management, v.configmgr.and_then(|c| c.workloads)) {
         (Management::CoManaged, Some(bits)) => Workload::from_bits(bits),
-        _ => Vec::new(),
+        _ => Set::new(),
     };
     let (join, join_why) = join_type(&v, fleet);
     let (autopilot_registered, autopilot_why) = if !d.autopilot.is_empty() {
@@ -351,22 +352,26 @@ pub fn classify_explained(
     .into_iter()
     .flatten()
     .any(|s| crate::ingest::value::contains_ci(s, "server"));
-    let os = Some(if server { "Windows Server" } else { "Windows" });
+    let os = Some(if server {
+        Os::WindowsServer
+    } else {
+        Os::Windows
+    });
 
     let entra_device_id = crate::resolve::entra_device_id(d, fleet);
 
-    let mut sources = smallvec::SmallVec::new();
+    let mut sources = Set::new();
     if d.entra.is_some() || d.placeholder.is_some() {
-        sources.push(Source::Entra);
+        sources.insert(Source::Entra);
     }
     if !d.intune.is_empty() {
-        sources.push(Source::Intune);
+        sources.insert(Source::Intune);
     }
     if !d.configmgr.is_empty() {
-        sources.push(Source::ConfigMgr);
+        sources.insert(Source::ConfigMgr);
     }
     if !d.autopilot.is_empty() {
-        sources.push(Source::Autopilot);
+        sources.insert(Source::Autopilot);
     }
 
     let classified = Classified {

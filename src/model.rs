@@ -23,12 +23,84 @@ macro_rules! value_enum {
                 f.write_str(self.as_str())
             }
         }
+        impl Member for $name {
+            fn all() -> &'static [$name] {
+                $name::ALL
+            }
+            fn index(self) -> usize {
+                self as usize
+            }
+        }
     };
+}
+
+/// A value of a closed value set, with its position in the set's order.
+pub trait Member: Copy + 'static {
+    fn all() -> &'static [Self];
+    fn index(self) -> usize;
+}
+
+/// A set of values of a value set of at most 8 values, listed in the set's order: one byte
+/// where a vector of them takes 24 and, once it holds two, a heap allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set<T>(u8, std::marker::PhantomData<T>);
+
+impl<T: Member> Set<T> {
+    pub fn new() -> Set<T> {
+        debug_assert!(T::all().len() <= 8);
+        Set(0, std::marker::PhantomData)
+    }
+
+    pub fn insert(&mut self, v: T) {
+        self.0 |= 1 << v.index();
+    }
+
+    pub fn contains(&self, v: T) -> bool {
+        self.0 & (1 << v.index()) != 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The values held, in the value set's order.
+    pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        T::all().iter().copied().filter(|&v| self.contains(v))
+    }
+}
+
+impl<T: Member> Default for Set<T> {
+    fn default() -> Set<T> {
+        Set::new()
+    }
+}
+
+impl<T: Member> FromIterator<T> for Set<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Set<T> {
+        let mut set = Set::new();
+        items.into_iter().for_each(|v| set.insert(v));
+        set
+    }
+}
+
+impl<T: Member + std::fmt::Debug> std::fmt::Debug for Set<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
 }
 
 value_enum!(
     /// The four consoles fleetstate reads, in the order `sources` lists them.
     Source { Entra => "entra", Intune => "intune", ConfigMgr => "configmgr", Autopilot => "autopilot" }
+);
+
+value_enum!(
+    /// The `os` column: Windows clients, or Windows Server.
+    Os { Windows => "Windows", WindowsServer => "Windows Server" }
 );
 
 value_enum!(
@@ -121,7 +193,7 @@ impl Workload {
     }
 
     /// The workloads a bitmask switches to Intune (`value & mask == mask`).
-    pub fn from_bits(bits: u64) -> Vec<Workload> {
+    pub fn from_bits(bits: u64) -> Set<Workload> {
         Workload::ALL
             .iter()
             .copied()
@@ -153,15 +225,32 @@ mod tests {
 
     #[test]
     fn workload_bits_legacy_and_2111() {
+        let list = |bits| Workload::from_bits(bits).iter().collect::<Vec<_>>();
+        assert_eq!(list(67), vec![Workload::Compliance, Workload::ClientApps]);
         assert_eq!(
-            Workload::from_bits(67),
-            vec![Workload::Compliance, Workload::ClientApps]
-        );
-        assert_eq!(
-            Workload::from_bits(8193 | 2 | 4128),
+            list(8193 | 2 | 4128),
             vec![Workload::Compliance, Workload::EndpointProtection]
         );
         assert!(Workload::from_bits(8193).is_empty());
+    }
+
+    #[test]
+    fn sets_list_their_values_in_the_value_sets_order() {
+        // Inserted out of order: listed in the order of `Source::ALL`, once each.
+        let s: Set<Source> = [Source::Autopilot, Source::Entra, Source::Autopilot]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            [Source::Entra, Source::Autopilot]
+        );
+        assert_eq!(s.len(), 2);
+        assert!(s.contains(Source::Entra) && !s.contains(Source::Intune));
+        assert!(Set::<Workload>::new().is_empty());
+        let all: Set<Workload> = Workload::ALL.iter().copied().collect();
+        assert_eq!(all.iter().collect::<Vec<_>>(), Workload::ALL);
+        assert_eq!(format!("{s:?}"), "{Entra, Autopilot}");
+        assert_eq!(std::mem::size_of::<Set<Workload>>(), 1);
     }
 
     #[test]

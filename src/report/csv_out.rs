@@ -2,7 +2,7 @@
 
 use crate::classify::Classified;
 use crate::ingest::value::{format_ts, format_ts_into, Guid, Id, Text};
-use crate::model::{Source, Workload};
+use crate::model::{Os, Source, Workload};
 use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -113,11 +113,23 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
             None => Cell::Borrowed(""),
         }
     }
-    fn joined<T: Copy>(items: &[T], name: fn(T) -> &'static str, sep: &str) -> Cell<'static> {
-        match items {
-            [] => Cell::Borrowed(""),
-            [one] => Cell::Borrowed(name(*one)),
-            _ => Cell::Owned(items.iter().map(|&x| name(x)).collect::<Vec<_>>().join(sep)),
+    fn joined<T: Copy>(
+        items: impl IntoIterator<Item = T>,
+        name: fn(T) -> &'static str,
+        sep: &str,
+    ) -> Cell<'static> {
+        let mut items = items.into_iter().map(name);
+        match (items.next(), items.next()) {
+            (None, _) => Cell::Borrowed(""),
+            (Some(one), None) => Cell::Borrowed(one),
+            (Some(a), Some(b)) => {
+                let mut s = format!("{a}{sep}{b}");
+                items.for_each(|x| {
+                    s.push_str(sep);
+                    s.push_str(x);
+                });
+                Cell::Owned(s)
+            }
         }
     }
     match column {
@@ -148,14 +160,14 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         14 => o(&d.configmgr_resource_id),
         15 => guid(d.autopilot_id),
         16 => o(&d.serial_number),
-        17 => Cell::Borrowed(d.os.unwrap_or("")),
+        17 => Cell::Borrowed(d.os.map(Os::as_str).unwrap_or("")),
         18 => Cell::Borrowed(d.os_version.as_deref().unwrap_or("")),
         19 => Cell::Borrowed(d.primary_user.as_deref().unwrap_or("")),
-        20 => joined(&d.sources, Source::as_str, "+"),
-        21 => joined(&f.0, |c| c, ";"),
+        20 => joined(d.sources.iter(), Source::as_str, "+"),
+        21 => joined(f.0.iter().copied(), |c| c, ";"),
         22 => Cell::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
         23 => Cell::Borrowed(b(d.tenant_attached)),
-        24 => joined(&d.workloads, Workload::as_str, ";"),
+        24 => joined(d.workloads.iter(), Workload::as_str, ";"),
         25 => id(d.autopilot_object_id.as_ref()),
         _ => Cell::Borrowed(""),
     }

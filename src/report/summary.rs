@@ -92,7 +92,7 @@ pub fn build(a: &Analysis) -> Summary<'_> {
             .enrollment_method
             .entry(d.enrollment_method.as_str())
             .or_default() += 1;
-        for w in &d.workloads {
+        for w in d.workloads.iter() {
             *counts.workload.entry(w.as_str()).or_default() += 1;
         }
         tenant_attached += d.tenant_attached as usize;
