@@ -174,10 +174,10 @@ pub fn read_inputs(
 }
 
 /// The files' indices, largest file first (ties in the order given). Files of one fleet
-/// differ in size by an order of magnitude (Intune rows are twice Entra's, ten times
-/// Autopilot's): read largest first, the small ones fill in beside the large ones instead
-/// of one large file starting last, alone (a folder lists `autopilot-...` before
-/// `intune-...`).
+/// differ in size by an order of magnitude (an Intune export is about twice the size of
+/// the Entra one and ten times the Autopilot one): read largest first, the small ones fill
+/// in beside the large ones instead of one large file starting last, alone (a folder lists
+/// `autopilot-...` before `intune-...`).
 fn by_size_desc(files: &[(InputSpec, bool)]) -> Vec<usize> {
     let sizes: Vec<u64> = files
         .iter()
