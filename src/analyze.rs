@@ -139,7 +139,7 @@ pub fn read_inputs(
 ) -> Result<(Vec<Input>, Vec<Warning>), AnalyzeError> {
     let files = expand(specs)?;
     let results: Vec<(Result<Input, IngestError>, bool, &Path)> =
-        in_order(&by_size_desc(&files), |i| {
+        crate::par::map_in_order(&by_size_desc(&files), |i| {
             let (spec, in_folder) = &files[i];
             let _t = crate::timing::span(format!(
                 "  read {}",
@@ -186,29 +186,6 @@ fn by_size_desc(files: &[(InputSpec, bool)]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
     order
-}
-
-/// Runs `f` on each index on the thread pool, starting them in `order` (each thread takes
-/// the next index when it is free), and returns the results by index.
-fn in_order<T: Send>(order: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(order.len()));
-    let workers = rayon::current_num_threads().clamp(1, order.len().max(1));
-    (0..workers).into_par_iter().for_each(|_| {
-        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let r = f(i);
-            done.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((i, r));
-        }
-    });
-    let mut done = done
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    done.sort_by_key(|&(i, _)| i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// `--as-of YYYY-MM-DD` means the end of that UTC day.
@@ -279,7 +256,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn largest_file_first_results_in_the_order_given() {
+    fn largest_file_first_ties_in_the_order_given() {
         let dir = tempfile::tempdir().expect("tempdir");
         let files: Vec<(InputSpec, bool)> = [("a", 10), ("b", 300), ("c", 0), ("d", 300)]
             .iter()
@@ -291,18 +268,5 @@ mod tests {
             .collect();
         // Sizes 10, 300, 0, 300: the two largest first (in the order given), then 10, 0.
         assert_eq!(by_size_desc(&files), vec![1, 3, 0, 2]);
-        let started = std::sync::Mutex::new(Vec::new());
-        let out = in_order(&[1, 3, 0, 2], |i| {
-            started.lock().expect("lock").push(i);
-            i * 10
-        });
-        assert_eq!(
-            out,
-            vec![0, 10, 20, 30],
-            "results by index, whatever ran first"
-        );
-        let mut started = started.into_inner().expect("lock");
-        started.sort_unstable();
-        assert_eq!(started, vec![0, 1, 2, 3], "each index ran once");
     }
 }
