@@ -14,6 +14,10 @@ static RECORDED: Mutex<Vec<Stage>> = Mutex::new(Vec::new());
 pub struct Stage {
     pub name: String,
     pub took: Duration,
+    /// CPU time (user + system) of the whole process, every thread, during the stage
+    /// (Linux only): `cpu / took` is about how many cores were busy. For stages that ran
+    /// beside others (the reads of several files, the outputs) it includes the others' work.
+    pub cpu: Option<Duration>,
     /// The process's resident memory when the stage ended, and its peak so far, in bytes
     /// (Linux only).
     pub rss: Option<u64>,
@@ -29,12 +33,15 @@ pub fn enable() {
 pub struct Span {
     name: Option<String>,
     start: Instant,
+    cpu: Option<Duration>,
 }
 
 /// Times the stage `name` until the returned span is dropped.
 pub fn span(name: impl Into<String>) -> Span {
+    let name = ENABLED.load(Ordering::Relaxed).then(|| name.into());
     Span {
-        name: ENABLED.load(Ordering::Relaxed).then(|| name.into()),
+        cpu: name.as_ref().and_then(|_| cpu_time()),
+        name,
         start: Instant::now(),
     }
 }
@@ -43,11 +50,15 @@ impl Drop for Span {
     fn drop(&mut self) {
         if let Some(name) = self.name.take() {
             let took = self.start.elapsed();
+            let cpu = cpu_time()
+                .zip(self.cpu)
+                .map(|(end, start)| end.saturating_sub(start));
             let (rss, peak_rss) = memory();
             if let Ok(mut r) = RECORDED.lock() {
                 r.push(Stage {
                     name,
                     took,
+                    cpu,
                     rss,
                     peak_rss,
                 });
@@ -62,6 +73,19 @@ pub fn take() -> Vec<Stage> {
         .lock()
         .map(|mut r| std::mem::take(&mut *r))
         .unwrap_or_default()
+}
+
+/// User + system time of this process (all its threads) so far, from /proc/self/stat
+/// (fields 14 and 15, in clock ticks of 1/100 s: USER_HZ is 100 on every Linux port but
+/// Alpha and IA-64).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_ascii_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
 }
 
 /// (VmRSS, VmHWM) of this process in bytes, from /proc/self/status.

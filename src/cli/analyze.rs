@@ -161,15 +161,17 @@ fn print_timings() -> Result<()> {
     let mut err = std::io::stderr().lock();
     writeln!(
         err,
-        "timings (stage, wall, resident memory at its end, peak so far):"
+        "timings (stage, wall, CPU of the process meanwhile, resident memory at its end, peak so far):"
     )?;
     let mib = |b: Option<u64>| b.map_or("-".to_string(), |b| format!("{} MiB", b >> 20));
     for s in fleetstate::timing::take() {
         writeln!(
             err,
-            "  {:<30} {:>9.3} s {:>10} {:>10}",
+            "  {:<34} {:>7.3} s {:>8} {:>10} {:>10}",
             s.name,
             s.took.as_secs_f64(),
+            s.cpu
+                .map_or("-".to_string(), |c| format!("{:.2} s", c.as_secs_f64())),
             mib(s.rss),
             mib(s.peak_rss)
         )?;

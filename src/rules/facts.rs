@@ -300,12 +300,16 @@ fn alnum_eq_ignore_case(s: &str, word: &str) -> bool {
 /// The facts and the classification as one frame, the input of the rule expressions.
 pub fn frame(devices: &[Classified], facts: &[Facts]) -> PolarsResult<DataFrame> {
     let n = devices.len();
+    // Each column is one pass over the devices or their facts; the 32 passes are spread
+    // over the cores (one after another they took 0.27 s at 1M devices).
+    type Build<'a> = Box<dyn Fn() -> Column + Send + Sync + 'a>;
     macro_rules! col_of {
         ($name:literal, $src:ident, $e:expr) => {
-            Column::new($name.into(), $src.iter().map($e).collect::<Vec<_>>())
+            Box::new(|| Column::new($name.into(), $src.iter().map($e).collect::<Vec<_>>()))
+                as Build<'_>
         };
     }
-    let columns = vec![
+    let builds: [Build<'_>; 32] = [
         // The classification values as their enum's index (`value_code` in the rules): a
         // 4-byte column where a string column would hold a view and often a copy per row.
         col_of!("ownership", devices, |d| d.ownership as u32),
@@ -341,5 +345,6 @@ pub fn frame(devices: &[Classified], facts: &[Facts]) -> PolarsResult<DataFrame>
         col_of!("hwid_dup", facts, |f| f.hwid_dup),
         col_of!("workplace_name_dup", facts, |f| f.workplace_name_dup),
     ];
+    let columns: Vec<Column> = builds.par_iter().map(|build| build()).collect();
     DataFrame::new(n, columns)
 }
