@@ -37,6 +37,11 @@ pub const DEVICE_COLUMNS: &[&str] = &[
     "autopilot_object_id",
 ];
 
+/// The device columns that hold text from the exports (names, ids that need not be GUIDs,
+/// serials, versions, users) or may (`last_seen` outside years 0000-9999 in its general
+/// form): the only ones that can need quoting or neutralising.
+const FREE_TEXT: [usize; 10] = [0, 1, 10, 12, 13, 14, 16, 18, 19, 25];
+
 /// Prefixes `'` to a cell a spreadsheet would run as a formula.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
     match cell.as_bytes().first() {
@@ -80,6 +85,18 @@ impl std::ops::Deref for Cell<'_> {
 impl AsRef<str> for Cell<'_> {
     fn as_ref(&self) -> &str {
         self
+    }
+}
+
+impl Cell<'_> {
+    /// The cell's bytes (no UTF-8 check: the formatted forms are ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Cell::Borrowed(s) => s.as_bytes(),
+            Cell::Guid(b) => b,
+            Cell::Stamp(b) => b,
+            Cell::Owned(s) => s.as_bytes(),
+        }
     }
 }
 
@@ -181,30 +198,104 @@ pub fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File
         .from_writer(io::BufWriter::with_capacity(1 << 20, file)))
 }
 
-fn finish(w: csv::Writer<io::BufWriter<std::fs::File>>) -> io::Result<()> {
-    let mut inner = w.into_inner().map_err(|e| e.into_error())?;
-    inner.flush()
+/// The row writer of the two large outputs, `devices.csv` and `findings.csv`: the same
+/// bytes as [`writer`] (the csv crate's necessary quoting, `"` doubled, LF line ends) and
+/// the same formula neutralising, written field by field into one buffer with no
+/// per-field state machine. Every other CSV output uses [`writer`].
+struct Rows<W: Write = std::fs::File> {
+    file: W,
+    buf: Vec<u8>,
+    /// No formula neutralising (`--raw`).
+    raw: bool,
+    /// The next field is the first of its row.
+    first: bool,
 }
 
-fn write_row<I, S>(
-    w: &mut csv::Writer<io::BufWriter<std::fs::File>>,
-    cells: I,
-    raw: bool,
-) -> io::Result<()>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    for c in cells {
-        let c = c.as_ref();
-        if raw {
-            w.write_field(c)?;
-        } else {
-            w.write_field(neutralise(c).as_ref())?;
+const FLUSH_AT: usize = 1 << 20;
+
+impl Rows {
+    fn create(path: &Path, raw: bool) -> io::Result<Rows> {
+        Ok(Rows::new(std::fs::File::create(path)?, raw))
+    }
+}
+
+impl<W: Write> Rows<W> {
+    fn new(file: W, raw: bool) -> Rows<W> {
+        Rows {
+            file,
+            buf: Vec::with_capacity(FLUSH_AT + 64 * 1024),
+            raw,
+            first: true,
         }
     }
-    w.write_record(None::<&[u8]>)?;
-    Ok(())
+
+    fn field(&mut self, cell: &[u8]) {
+        if !std::mem::take(&mut self.first) {
+            self.buf.push(b',');
+        }
+        // What `neutralise` prefixes, and the bytes the csv writer quotes a field for.
+        let prefix = !self.raw
+            && matches!(
+                cell.first(),
+                Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+            );
+        // Fields are short (names, ids): a byte loop beats memchr's set-up here.
+        let quote = cell
+            .iter()
+            .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+        if quote {
+            self.buf.push(b'"');
+        }
+        if prefix {
+            self.buf.push(b'\'');
+        }
+        if quote {
+            for part in cell.split_inclusive(|&b| b == b'"') {
+                self.buf.extend_from_slice(part);
+                if part.last() == Some(&b'"') {
+                    self.buf.push(b'"');
+                }
+            }
+            self.buf.push(b'"');
+        } else {
+            self.buf.extend_from_slice(cell);
+        }
+    }
+
+    /// A cell from a fixed vocabulary or formatted here (a classification value, a
+    /// boolean, a GUID, a timestamp, rule codes): never quoted, never neutralised.
+    fn plain(&mut self, cell: &[u8]) {
+        if !std::mem::take(&mut self.first) {
+            self.buf.push(b',');
+        }
+        debug_assert!(
+            !cell
+                .iter()
+                .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+                && !matches!(
+                    cell.first(),
+                    Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+                ),
+            "{}",
+            String::from_utf8_lossy(cell)
+        );
+        self.buf.extend_from_slice(cell);
+    }
+
+    fn end_row(&mut self) -> io::Result<()> {
+        self.buf.push(b'\n');
+        self.first = true;
+        if self.buf.len() >= FLUSH_AT {
+            self.file.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.file.write_all(&self.buf)?;
+        self.file.flush()
+    }
 }
 
 pub const FINDING_COLUMNS: &[&str] = &[
@@ -225,8 +316,9 @@ pub fn write_findings(
     path: &Path,
     raw: bool,
 ) -> io::Result<()> {
-    let mut w = writer(path)?;
-    w.write_record(FINDING_COLUMNS)?;
+    let mut w = Rows::create(path, raw)?;
+    FINDING_COLUMNS.iter().for_each(|c| w.field(c.as_bytes()));
+    w.end_row()?;
     let mut key = [0; 36];
     for f in findings {
         let d = &devices[f.device];
@@ -240,9 +332,10 @@ pub fn write_findings(
             b(f.suppressed.is_some()),
             f.suppressed.as_deref().unwrap_or(""),
         ];
-        write_row(&mut w, cells, raw)?;
+        cells.iter().for_each(|c| w.field(c.as_bytes()));
+        w.end_row()?;
     }
-    finish(w)
+    w.finish()
 }
 
 pub fn write_devices(
@@ -251,21 +344,95 @@ pub fn write_devices(
     path: &Path,
     raw: bool,
 ) -> io::Result<()> {
-    let mut w = writer(path)?;
-    w.write_record(DEVICE_COLUMNS)?;
+    let mut w = Rows::create(path, raw)?;
+    DEVICE_COLUMNS.iter().for_each(|c| w.field(c.as_bytes()));
+    w.end_row()?;
     for (d, f) in devices.iter().zip(findings) {
-        write_row(
-            &mut w,
-            (0..DEVICE_COLUMNS.len()).map(|c| device_cell(c, d, f)),
-            raw,
-        )?;
+        for c in 0..DEVICE_COLUMNS.len() {
+            let cell = device_cell(c, d, f);
+            if FREE_TEXT.contains(&c) {
+                w.field(cell.as_bytes());
+            } else {
+                w.plain(cell.as_bytes());
+            }
+        }
+        w.end_row()?;
     }
-    finish(w)
+    w.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rows of `fields` as the csv crate writes them (with [`neutralise`] unless raw).
+    fn by_csv_crate(rows: &[Vec<String>], raw: bool) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .flexible(true)
+            .from_writer(Vec::new());
+        for row in rows {
+            for f in row {
+                if raw {
+                    w.write_field(f).unwrap();
+                } else {
+                    w.write_field(neutralise(f).as_ref()).unwrap();
+                }
+            }
+            w.write_record(None::<&[u8]>).unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    fn by_rows(rows: &[Vec<String>], raw: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = Rows::new(&mut out, raw);
+        for row in rows {
+            row.iter().for_each(|f| w.field(f.as_bytes()));
+            w.end_row().unwrap();
+        }
+        w.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn rows_write_what_the_csv_crate_writes() {
+        let rows: Vec<Vec<String>> = [
+            vec![
+                "LAPTOP-1",
+                "",
+                "a,b",
+                "say \"hi\"",
+                "=1+1",
+                "-x,\"y\"",
+                "line\nbreak",
+                "cr\rx",
+            ],
+            vec!["@SUM(A1)", "\tx", "\rx", "\"", "\"\"", ",", "+", "ü é"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .collect();
+        for raw in [false, true] {
+            assert_eq!(
+                String::from_utf8(by_rows(&rows, raw)).unwrap(),
+                String::from_utf8(by_csv_crate(&rows, raw)).unwrap()
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_match_the_csv_crate_on_any_text(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[=+@\t\r\n,\"a-c -]{0,6}", 2..5),
+                1..4,
+            ),
+            raw: bool,
+        ) {
+            proptest::prop_assert_eq!(by_rows(&rows, raw), by_csv_crate(&rows, raw));
+        }
+    }
 
     #[test]
     fn formulas_are_neutralised() {
