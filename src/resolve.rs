@@ -851,7 +851,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     drop(t);
     let _t = crate::timing::span("    link: sort");
     let mut keys: Vec<((u128, &Id), usize)> = devices
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, d)| (id_key(&d.key), i))
         .collect();
