@@ -231,6 +231,8 @@ fn run(plan: &Plan, base: &AnalyzeOptions) -> Result<Snapshot, SnapshotError> {
                 path: path.clone(),
                 forced: None,
             }];
+            // A snapshot records its counts, not its inputs: no digest to compute.
+            opts.read.no_digest = true;
             if let Some(day) = day {
                 let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
                     .map_err(|e| invalid(path, e.to_string()))?;

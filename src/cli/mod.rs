@@ -112,6 +112,7 @@ impl ReadArgs {
             },
             include_servers: self.include_servers,
             as_of: self.as_of.map(fleetstate::analyze::end_of_day),
+            no_digest: false,
         }
     }
 

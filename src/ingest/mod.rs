@@ -113,6 +113,10 @@ pub struct ReadOptions {
     pub include_servers: bool,
     /// `--as-of`: picks the day of a multi-day diagnostic log.
     pub as_of: Option<Micros>,
+    /// Skips the SHA-256 of each file (its [`Input::sha256`] is then empty): for runs
+    /// whose outputs do not record their inputs (snapshots of raw exports analysed for
+    /// `trend` and `diff`), where the digest was a fifth of the reading.
+    pub no_digest: bool,
 }
 
 /// One input file, read.
@@ -123,6 +127,7 @@ pub struct Input {
     pub form: Form,
     pub encoding: &'static str,
     pub delimiter: Option<char>,
+    /// Lower-case hex; empty when read with [`ReadOptions::no_digest`].
     pub sha256: String,
     pub size: u64,
     pub rows_read: u64,
@@ -530,7 +535,11 @@ pub fn read_file(
         error: e,
     };
     let mut file = File::open(path).map_err(io_err)?;
-    let mut hash = text::HashState::default();
+    let mut hash = if opts.no_digest {
+        text::HashState::without_digest()
+    } else {
+        text::HashState::default()
+    };
     let loaded = {
         let hashing = text::HashingReader::new(&mut file, &mut hash);
         let (encoding, mut reader) = text::decode(hashing).map_err(io_err)?;
