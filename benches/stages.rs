@@ -97,7 +97,8 @@ fn stages(c: &mut Criterion) {
     let sel = fleetstate::rules::Selection::default();
     g.bench_function("rules", |b| {
         b.iter(|| {
-            fleetstate::rules::evaluate(&resolved, &devices, as_of, &policy, &sel).expect("rules")
+            fleetstate::rules::evaluate(&resolved, &devices, as_of, &policy, &sel, true)
+                .expect("rules")
         })
     });
     let a = analyze::analyze(&AnalyzeOptions {

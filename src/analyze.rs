@@ -28,6 +28,9 @@ pub struct AnalyzeOptions {
     pub selection: rules::Selection,
     /// `--pseudonymize`: names, users and serials replaced as they are read.
     pub pseudonymize: Option<crate::privacy::Pseudonymizer>,
+    /// The run feeds a snapshot of `trend` or `diff`, which keep counts and codes: the
+    /// findings are made without their evidence text.
+    pub no_evidence: bool,
 }
 
 /// Everything an analysis found.
@@ -223,8 +226,15 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
         ));
     }
     let t = timing::span("rules");
-    let outcome = rules::evaluate(&resolved, &devices, as_of, &opts.policy, &opts.selection)
-        .map_err(|e| AnalyzeError::Rules(e.to_string()))?;
+    let outcome = rules::evaluate(
+        &resolved,
+        &devices,
+        as_of,
+        &opts.policy,
+        &opts.selection,
+        !opts.no_evidence,
+    )
+    .map_err(|e| AnalyzeError::Rules(e.to_string()))?;
     for e in &outcome.expired_exemptions {
         run_warnings.push(Warning::global(format!(
             "the exemption of {:?} ({}) expired on {} and no longer suppresses",

@@ -231,8 +231,10 @@ fn run(plan: &Plan, base: &AnalyzeOptions) -> Result<Snapshot, SnapshotError> {
                 path: path.clone(),
                 forced: None,
             }];
-            // A snapshot records its counts, not its inputs: no digest to compute.
+            // A snapshot records counts and codes, not its inputs or the findings'
+            // evidence: neither is computed.
             opts.read.no_digest = true;
+            opts.no_evidence = true;
             if let Some(day) = day {
                 let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
                     .map_err(|e| invalid(path, e.to_string()))?;

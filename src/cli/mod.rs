@@ -155,6 +155,7 @@ impl ReadArgs {
             policy: self.policy()?,
             selection: self.selection()?,
             pseudonymize: self.pseudonymizer()?,
+            no_evidence: false,
         };
         if opts.inputs.is_empty() {
             anyhow::bail!("no INPUT given: name export files or folders, e.g. `fleetstate analyze sample-data --out report`");

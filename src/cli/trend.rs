@@ -41,6 +41,7 @@ fn base_options(read: &ReadArgs) -> Result<fleetstate::analyze::AnalyzeOptions> 
         policy: read.policy()?,
         selection: read.selection()?,
         pseudonymize: read.pseudonymizer()?,
+        no_evidence: false,
     })
 }
 

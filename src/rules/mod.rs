@@ -272,13 +272,15 @@ pub fn exemption_in_force(e: &Exemption, as_of: Option<Micros>) -> bool {
     }
 }
 
-/// Runs the enabled rules over every device in one vectorised pass.
+/// Runs the enabled rules over every device in one vectorised pass. Without `evidence`
+/// the findings carry no evidence text (for runs that only count them).
 pub fn evaluate(
     resolved: &Resolved,
     devices: &[Classified],
     as_of: Option<Micros>,
     policy: &Policy,
     selection: &Selection,
+    evidence: bool,
 ) -> PolarsResult<Outcome> {
     let rules = effective(policy, selection);
     let fleet = &resolved.fleet;
@@ -340,8 +342,11 @@ pub fn evaluate(
         .par_iter()
         .map(|&(rule, severity, di)| {
             let d = &devices[di];
-            let evidence =
-                evidence::for_rule(rule.code, di, resolved, d, &facts[di], policy, as_of);
+            let evidence = if evidence {
+                evidence::for_rule(rule.code, di, resolved, d, &facts[di], policy, as_of)
+            } else {
+                String::new()
+            };
             let suppressed = policy
                 .exempt
                 .iter()
