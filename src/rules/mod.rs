@@ -311,7 +311,7 @@ pub fn evaluate(
         return Ok(outcome);
     }
     let t = crate::timing::span("  rules: frame + polars plan");
-    let t2 = crate::timing::span("  rules: frame");
+    let t2 = crate::timing::span("    rules: frame");
     let frame = facts::frame(devices, &facts)?;
     drop(t2);
     let exprs: Vec<Expr> = rules
