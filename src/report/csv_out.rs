@@ -44,10 +44,27 @@ const FREE_TEXT: [usize; 10] = [0, 1, 10, 12, 13, 14, 16, 18, 19, 25];
 
 /// Prefixes `'` to a cell a spreadsheet would run as a formula.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
+    if runs_as_formula(cell.as_bytes()) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
     }
+}
+
+/// The cell starts like a formula to a spreadsheet (see [`neutralise`]).
+fn runs_as_formula(cell: &[u8]) -> bool {
+    matches!(
+        cell.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// The csv crate's writer quotes a field holding one of these bytes (its default,
+/// `QuoteStyle::Necessary`, with `,` as delimiter).
+fn needs_quotes(cell: &[u8]) -> bool {
+    // Fields are short (names, ids): a byte loop beats memchr's set-up here.
+    cell.iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
 }
 
 fn b(v: bool) -> &'static str {
@@ -233,16 +250,8 @@ impl<W: Write> Rows<W> {
         if !std::mem::take(&mut self.first) {
             self.buf.push(b',');
         }
-        // What `neutralise` prefixes, and the bytes the csv writer quotes a field for.
-        let prefix = !self.raw
-            && matches!(
-                cell.first(),
-                Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-            );
-        // Fields are short (names, ids): a byte loop beats memchr's set-up here.
-        let quote = cell
-            .iter()
-            .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+        let prefix = !self.raw && runs_as_formula(cell);
+        let quote = needs_quotes(cell);
         if quote {
             self.buf.push(b'"');
         }
@@ -269,13 +278,7 @@ impl<W: Write> Rows<W> {
             self.buf.push(b',');
         }
         debug_assert!(
-            !cell
-                .iter()
-                .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-                && !matches!(
-                    cell.first(),
-                    Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-                ),
+            !needs_quotes(cell) && !runs_as_formula(cell),
             "{}",
             String::from_utf8_lossy(cell)
         );
