@@ -103,3 +103,31 @@ fn memory() -> (Option<u64>, Option<u64>) {
     };
     (field("VmRSS:"), field("VmHWM:"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn cpu_time_counts_this_process_work() {
+        let start = cpu_time().expect("/proc/self/stat is readable");
+        // Work until the process's CPU time has moved by at least three clock ticks, or
+        // give up after ten seconds of wall time (a clock that never moves).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut x = 1u64;
+        let moved = loop {
+            for i in 0..100_000u64 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+            }
+            let now = cpu_time().expect("/proc/self/stat is readable");
+            if now >= start + Duration::from_millis(30) {
+                break true;
+            }
+            if Instant::now() > deadline {
+                break false;
+            }
+        };
+        assert!(moved, "the CPU time did not move with 10 s of work");
+    }
+}
