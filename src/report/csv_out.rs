@@ -207,7 +207,9 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
     }
 }
 
-/// A CSV writer for every output: LF line ends, buffered.
+/// The CSV writer of the smaller outputs (trend.csv, changes.csv, recommendations.csv,
+/// plan.csv): LF line ends, buffered. devices.csv and findings.csv use [`Rows`], which
+/// writes the same bytes.
 pub fn writer(path: &Path) -> io::Result<csv::Writer<io::BufWriter<std::fs::File>>> {
     let file = std::fs::File::create(path)?;
     Ok(csv::WriterBuilder::new()
