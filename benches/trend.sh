@@ -7,12 +7,16 @@
 #
 # It generates the snapshots once into target/bench/trend-<DEVICES>x<WEEKS>/ with
 # `fleetstate sample --snapshots`, then, RUNS times each under GNU time:
-#   parallel:   fleetstate trend <every week folder> --out ...
-#   sequential: for each week, fleetstate trend <that week folder> --out ...  (summed)
-# Both do the same work per snapshot (read the four CSV exports, resolve, classify, the
+#   parallel:      fleetstate trend <every week folder> --out ...
+#   sequential:    for each week, fleetstate trend <that week folder> --out ...  (summed)
+#   sequential -j1: the same, each analysis on one thread (--threads 1)
+# All do the same work per snapshot (read the four CSV exports, resolve, classify, the
 # rules, the counts of trend.csv) and write trend.csv, trend.html and the charts. The
-# target is parallel <= 1.5 x sequential / cores. One row per run set is appended to
-# target/bench/results.md.
+# target is parallel <= 1.5 x sequential / cores. "Sequential / cores" is the ideal
+# parallel time when each analysis in the sequence runs on one core, so the ratio against
+# the -j1 sequence measures how well trend uses the cores; against the default sequence
+# (each analysis already on every core) it also counts what one analysis leaves idle.
+# Both ratios are reported. One row per run set is appended to target/bench/results.md.
 #
 # Environment: WEEKS (52), DEVICES (100000), RUNS (3), SEED (1), FLEETSTATE, BENCH_DIR.
 set -euo pipefail
@@ -53,37 +57,46 @@ wall() { # command... -> wall seconds on stdout (the command's own output discar
     cat "$t"; rm -f "$t"
 }
 
-par=() seq=()
+sequence() { # extra flags... -> summed wall seconds of one trend per week
+    local total=0 s w
+    for w in "${WEEK_DIRS[@]}"; do
+        rm -rf "$OUT"
+        s=$(wall "$FS" trend "$w" --out "$OUT" "$@")
+        total=$(awk -v a="$total" -v b="$s" 'BEGIN { print a + b }')
+    done
+    echo "$total"
+}
+
+par=() seq=() one=()
 for run in $(seq 1 "$RUNS"); do
     rm -rf "$OUT"
     p=$(wall "$FS" trend "${WEEK_DIRS[@]}" --out "$OUT")
-    total=0
-    for w in "${WEEK_DIRS[@]}"; do
-        rm -rf "$OUT"
-        s=$(wall "$FS" trend "$w" --out "$OUT")
-        total=$(awk -v a="$total" -v b="$s" 'BEGIN { print a + b }')
-    done
-    echo "trend.sh: run $run: parallel $p s, sequential $total s" >&2
-    par+=("$p"); seq+=("$total")
+    s=$(sequence)
+    o=$(sequence --threads 1)
+    echo "trend.sh: run $run: parallel $p s, sequential $s s, sequential -j1 $o s" >&2
+    par+=("$p"); seq+=("$s"); one+=("$o")
 done
 rm -rf "$OUT"
 
 CORES=$(nproc)
-python3 - "$CORES" "$WEEKS" "$DEVICES" "${par[*]}" "${seq[*]}" >> "$RESULTS" <<'EOF'
+python3 - "$CORES" "$WEEKS" "$DEVICES" "${par[*]}" "${seq[*]}" "${one[*]}" >> "$RESULTS" <<'EOF'
 import statistics, sys, datetime, os
 cores, weeks, devices = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 par = [float(x) for x in sys.argv[4].split()]
 seq = [float(x) for x in sys.argv[5].split()]
+one = [float(x) for x in sys.argv[6].split()]
 fmt = lambda xs: " / ".join(f"{v:.2f}" for v in (min(xs), statistics.median(xs), max(xs)))
-ratio = statistics.median(par) / (statistics.median(seq) / cores)
+med = statistics.median
+ratio = med(par) / (med(seq) / cores)
+ratio1 = med(par) / (med(one) / cores)
 load = open("/proc/loadavg").read().split()[:3]
 print()
 print(f"## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%dT%H:%M:%SZ}: trend over {weeks} weekly snapshots of {devices} devices")
 print()
 print(f"{cores} cores; load average at the end: {' '.join(load)}; {len(par)} runs; min / median / max.")
 print()
-print("| snapshots | devices each | trend (parallel) wall s | one after another, summed wall s | sequential / cores s | parallel / (sequential / cores) |")
-print("| ---: | ---: | --- | --- | ---: | ---: |")
-print(f"| {weeks} | {devices} | {fmt(par)} | {fmt(seq)} | {statistics.median(seq) / cores:.2f} | {ratio:.2f}x |")
+print("| snapshots | devices each | trend (parallel) wall s | one after another, summed wall s | the same with --threads 1 s | parallel / (sequential -j1 / cores) | parallel / (sequential / cores) |")
+print("| ---: | ---: | --- | --- | --- | ---: | ---: |")
+print(f"| {weeks} | {devices} | {fmt(par)} | {fmt(seq)} | {fmt(one)} | {ratio1:.2f}x | {ratio:.2f}x |")
 EOF
 tail -6 "$RESULTS" >&2

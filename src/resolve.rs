@@ -168,7 +168,8 @@ fn duplicates<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
     non_empty: impl Fn(&T) -> u16,
     file_line: impl Fn(&T) -> (u16, u64),
 ) -> Vec<bool> {
-    let mut best: FxHashMap<K, usize> = FxHashMap::default();
+    let mut best: FxHashMap<K, usize> =
+        FxHashMap::with_capacity_and_hasher(records.len(), Default::default());
     let mut drop = vec![false; records.len()];
     for (i, k) in keys.enumerate() {
         let Some(k) = k else { continue };
@@ -562,7 +563,8 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         let mut by_id: FxHashMap<&Id, usize> =
             FxHashMap::with_capacity_and_hasher(fleet_ref.intune.len(), Default::default());
         // The best Intune record for a serial (tie-break), for serial links.
-        let mut by_serial: FxHashMap<std::borrow::Cow<'_, str>, usize> = FxHashMap::default();
+        let mut by_serial: FxHashMap<std::borrow::Cow<'_, str>, usize> =
+            FxHashMap::with_capacity_and_hasher(fleet_ref.intune.len(), Default::default());
         for (i, r) in fleet_ref.intune.iter().enumerate() {
             by_id.insert(&r.id, i);
             if let Some(s) = &r.serial {
@@ -585,12 +587,17 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             .collect();
         (by_id, by_serial, by_ztdid)
     };
-    let entra_by_devid: FxHashMap<Guid, usize> = fleet
-        .entra
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.device_id.map(|d| (d, i)))
-        .collect();
+    // Sized up front: grown from empty, the map is rebuilt at every doubling, on the path
+    // every later link waits for.
+    let mut entra_by_devid: FxHashMap<Guid, usize> =
+        FxHashMap::with_capacity_and_hasher(fleet.entra.len(), Default::default());
+    entra_by_devid.extend(
+        fleet
+            .entra
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.device_id.map(|d| (d, i))),
+    );
     let devid_device = |b: &mut Builder, g: Guid| -> usize {
         match entra_by_devid.get(&g) {
             Some(&e) => b.device(AnchorKey::Entra(e)),

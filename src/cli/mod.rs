@@ -20,6 +20,10 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(name = "fleetstate", version, about = "The true enrollment state of a Windows fleet, from Intune, Entra ID, ConfigMgr and Autopilot exports", long_about = None)]
 struct Cli {
+    /// Worker threads (default: one per core). `--threads 1` runs on one core, for a
+    /// shared machine or to measure the work done
+    #[arg(short = 'j', long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     #[command(subcommand)]
     command: Command,
 }
@@ -195,8 +199,22 @@ pub fn spinner(message: &'static str) -> indicatif::ProgressBar {
     pb
 }
 
+/// Sizes both thread pools: rayon's (the stages) and polars' (the rule plan, Parquet).
+/// Called before either pool exists; polars reads its size from the environment when it
+/// first starts its pool.
+fn set_threads(n: usize) -> Result<()> {
+    std::env::set_var("POLARS_MAX_THREADS", n.to_string());
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|e| anyhow::anyhow!("--threads: {e}"))
+}
+
 pub fn run() -> Result<u8> {
     let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        set_threads(usize::from(n))?;
+    }
     match cli.command {
         Command::Analyze(a) => analyze::run(a),
         Command::Inspect(a) => inspect::run(a),

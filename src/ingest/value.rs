@@ -526,6 +526,53 @@ fn parse_iso(s: &str) -> Result<Micros, Bad> {
     if rest.is_empty() {
         return Ok(to_micros(date.and_time(NaiveTime::MIN)));
     }
+    if let Some(clock) = fixed_clock(rest.as_bytes()) {
+        return Ok(to_micros(date.and_time(NaiveTime::MIN)) + clock);
+    }
+    iso_clock(date, rest)
+}
+
+/// The time of day, in microseconds, of the forms the consoles write after an ISO date:
+/// `THH:MM:SS`, a space for the `T`, then an optional fraction of 1-9 digits and an
+/// optional `Z`. Read at fixed places; `None` for every other form (an offset, one-digit
+/// hours, spaces, an out-of-range field), which [`iso_clock`] reads or rejects.
+fn fixed_clock(rest: &[u8]) -> Option<i64> {
+    let [sep, h1, h2, b':', m1, m2, b':', s1, s2, tail @ ..] = rest else {
+        return None;
+    };
+    if !matches!(sep, b'T' | b' ' | b't') {
+        return None;
+    }
+    let two = |a: u8, b: u8| {
+        let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
+        (a < 10 && b < 10).then(|| i64::from(a * 10 + b))
+    };
+    let (h, m, sec) = (two(*h1, *h2)?, two(*m1, *m2)?, two(*s1, *s2)?);
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let (frac, zone) = match tail {
+        [b'.', digits @ ..] => {
+            let n = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 || n > 9 {
+                return None;
+            }
+            let us = digits[..n.min(6)]
+                .iter()
+                .fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'))
+                * 10i64.pow(6 - n.min(6) as u32);
+            (us, &digits[n..])
+        }
+        _ => (0, tail),
+    };
+    match zone {
+        [] | [b'Z'] | [b'z'] => Some(((h * 60 + m) * 60 + sec) * 1_000_000 + frac),
+        _ => None,
+    }
+}
+
+/// The time part of an ISO timestamp in any accepted form (`rest` follows the date).
+fn iso_clock(date: NaiveDate, rest: &str) -> Result<Micros, Bad> {
     let rest = rest.strip_prefix(['T', ' ', 't']).ok_or(Bad)?;
     // Split off the zone: `Z`, `+hh:mm`, `-hh:mm`, `+hhmm`.
     let (clock, offset_secs) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
@@ -774,6 +821,56 @@ mod tests {
             Some(base + 123_456)
         );
         assert_eq!(format_ts(base), "2023-10-20T06:55:27Z");
+    }
+
+    /// The fixed-place reading of the common forms agrees with the general one on every
+    /// form, accepted or not: it may only decline.
+    #[test]
+    fn fixed_clock_agrees_with_the_general_reading() {
+        let date = NaiveDate::from_ymd_opt(2023, 10, 20).unwrap();
+        let midnight = to_micros(date.and_time(NaiveTime::MIN));
+        let mut tried = 0;
+        let mut fixed = 0;
+        for sep in ["T", " ", "t", "_", ""] {
+            for clock in [
+                "06:55:27",
+                "23:59:60",
+                "24:00:00",
+                "00:60:00",
+                "6:55:27",
+                "06:5x:27",
+                "06:55",
+                "06:55:27 ",
+                " 06:55:27",
+                "06-55-27",
+            ] {
+                for frac in [
+                    "",
+                    ".",
+                    ".1",
+                    ".123456",
+                    ".1234567",
+                    ".123456789",
+                    ".1234567890",
+                    ".12a",
+                ] {
+                    for zone in ["", "Z", "z", "+02:00", "-0130", "ZZ", " Z", "UTC"] {
+                        let rest = format!("{sep}{clock}{frac}{zone}");
+                        let general = iso_clock(date, &rest).ok();
+                        if let Some(c) = fixed_clock(rest.as_bytes()) {
+                            fixed += 1;
+                            assert_eq!(Some(midnight + c), general, "{rest:?}");
+                        }
+                        tried += 1;
+                    }
+                }
+            }
+        }
+        // The common forms do take the fixed path.
+        assert!(fixed > 100 && fixed < tried, "{fixed} of {tried}");
+        assert!(fixed_clock(b"T06:55:27.6237465Z").is_some());
+        assert!(fixed_clock(b" 06:55:27.433").is_some());
+        assert!(fixed_clock(b"T08:55:27+02:00").is_none());
     }
 
     #[test]
