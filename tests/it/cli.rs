@@ -95,10 +95,15 @@ fn inspect_reports_rejections_with_lines() {
 }
 
 #[test]
-fn same_inputs_give_byte_identical_outputs() {
+fn same_inputs_give_byte_identical_outputs_on_any_thread_count() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    for d in [&a, &b] {
-        let st = bin()
+    // The second run on one thread: no output may depend on how the work was split.
+    for (d, threads) in [(&a, None), (&b, Some("1"))] {
+        let mut cmd = bin();
+        if let Some(n) = threads {
+            cmd.arg("--threads").arg(n);
+        }
+        let st = cmd
             .arg("analyze")
             .arg(data(""))
             .arg("--xlsx")
@@ -131,6 +136,19 @@ fn same_inputs_give_byte_identical_outputs() {
             f.display()
         );
     }
+}
+
+#[test]
+fn zero_threads_is_a_usage_error() {
+    let st = bin()
+        .args(["analyze", "--threads", "0", "--out"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .arg(data(""))
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&st.stderr);
+    assert!(err.contains("--threads"), "{err}");
 }
 
 #[test]
