@@ -306,14 +306,19 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
         autopilot,
         ..
     } = &mut fleet;
-    let ((a, b), (c, d)) = rayon::join(
-        || rayon::join(|| tidy_intune(intune, files), || tidy_entra(entra, files)),
+    // The two largest sources start at once, one per core; the two smaller ones follow the
+    // Intune records (a core left idle steals one). Nested the other way, a second core
+    // would take the two small ones first and start the Entra objects only after them.
+    let ((a, (c, d)), b) = rayon::join(
         || {
-            rayon::join(
+            let a = tidy_intune(intune, files);
+            let cd = rayon::join(
                 || tidy_configmgr(configmgr, files),
                 || tidy_autopilot(autopilot, files),
-            )
+            );
+            (a, cd)
         },
+        || tidy_entra(entra, files),
     );
     for removed in [a, b, c, d] {
         for (input, n) in inputs.iter_mut().zip(removed) {
@@ -354,6 +359,7 @@ macro_rules! sort_by_key {
 
 fn tidy_intune(v: &mut Vec<IntuneRecord>, files: usize) -> Vec<u64> {
     let mut removed = vec![0; files];
+    let t = crate::timing::span("    gather: intune sort");
     let keys = v
         .iter()
         .enumerate()
@@ -367,12 +373,15 @@ fn tidy_intune(v: &mut Vec<IntuneRecord>, files: usize) -> Vec<u64> {
         |r| r.non_empty,
         |r| (r.file, r.line),
     );
+    drop(t);
+    let _t = crate::timing::span("    gather: intune reorder");
     reorder(v, order, keep, |r| r.file, &mut removed);
     removed
 }
 
 fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
     let mut removed = vec![0; files];
+    let t = crate::timing::span("    gather: entra sort");
     let keys = v
         .iter()
         .enumerate()
@@ -386,7 +395,11 @@ fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
         |r| r.non_empty,
         |r| (r.file, r.line),
     );
+    drop(t);
+    let t = crate::timing::span("    gather: entra reorder");
     reorder(v, order, keep, |r| r.file, &mut removed);
+    drop(t);
+    let _t = crate::timing::span("    gather: entra device ids");
     // Two objects claiming one device id would make two devices with one key: one is kept.
     dedup!(*v, removed, |r| r.device_id, |r| r.last_sign_in);
     removed
@@ -491,10 +504,7 @@ fn prefix(s: &str) -> (u128, &str) {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum AnchorKey {
-    Entra(usize),
     DeviceId(Guid),
-    Intune(usize),
-    ConfigMgr(usize),
     Autopilot(String),
 }
 
@@ -530,16 +540,18 @@ struct Builder {
 
 impl Builder {
     fn device(&mut self, key: AnchorKey) -> usize {
-        if let AnchorKey::Entra(e) = key {
-            return e;
-        }
         if let Some(&d) = self.by_anchor.get(&key) {
             return d;
         }
-        let d = self.devices.len();
-        self.devices.push(Device::default());
+        let d = self.fresh();
         self.by_anchor.insert(key, d);
         d
+    }
+
+    /// A device of a record's own: no other record can reach it, so it is not indexed.
+    fn fresh(&mut self) -> usize {
+        self.devices.push(Device::default());
+        self.devices.len() - 1
     }
 }
 
@@ -587,25 +599,20 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             .collect();
         (by_id, by_serial, by_ztdid)
     };
-    // Sized up front: grown from empty, the map is rebuilt at every doubling, on the path
-    // every later link waits for.
-    let mut entra_by_devid: FxHashMap<Guid, usize> =
-        FxHashMap::with_capacity_and_hasher(fleet.entra.len(), Default::default());
-    entra_by_devid.extend(
-        fleet
-            .entra
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.device_id.map(|d| (d, i))),
-    );
-    let devid_device = |b: &mut Builder, g: Guid| -> usize {
-        match entra_by_devid.get(&g) {
-            Some(&e) => b.device(AnchorKey::Entra(e)),
-            None => b.device(AnchorKey::DeviceId(g)),
-        }
-    };
-    // Intune: by Entra device id, else a device of its own.
-    let link_intune = |b: &mut Builder| -> Vec<usize> {
+    // Intune: by Entra device id, else a device of its own. The map of Entra objects by
+    // device id is made first, on the core that links (the other builds the lookups).
+    let link_intune = |b: &mut Builder| -> (Vec<usize>, FxHashMap<Guid, usize>) {
+        // Sized up front: grown from empty, the map is rebuilt at every doubling, on the
+        // path every later link waits for.
+        let mut entra_by_devid: FxHashMap<Guid, usize> =
+            FxHashMap::with_capacity_and_hasher(fleet_ref.entra.len(), Default::default());
+        entra_by_devid.extend(
+            fleet_ref
+                .entra
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.device_id.map(|d| (d, i))),
+        );
         // Room for every device there can be (each record its own), so that the devices
         // are never moved by growing: at 10M devices a grown vector copied 1.7 GB into
         // fresh pages. Room not used is address space only, never touched.
@@ -622,16 +629,19 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         let mut intune_device = vec![0usize; fleet_ref.intune.len()];
         for (i, r) in fleet_ref.intune.iter().enumerate() {
             let (d, kind) = match r.entra_device_id {
-                Some(g) => (devid_device(b, g), LinkKind::EntraDeviceId),
-                None => (b.device(AnchorKey::Intune(i)), LinkKind::Own),
+                Some(g) => match entra_by_devid.get(&g) {
+                    Some(&e) => (e, LinkKind::EntraDeviceId),
+                    None => (b.device(AnchorKey::DeviceId(g)), LinkKind::EntraDeviceId),
+                },
+                None => (b.fresh(), LinkKind::Own),
             };
             b.devices[d].intune.push(i);
             b.devices[d].links.push((Source::Intune, i as u32, kind));
             intune_device[i] = d;
         }
-        intune_device
+        (intune_device, entra_by_devid)
     };
-    let ((intune_by_id, intune_by_serial, entra_by_ztdid), intune_device) =
+    let ((intune_by_id, intune_by_serial, entra_by_ztdid), (intune_device, entra_by_devid)) =
         rayon::join(lookups, || link_intune(&mut b));
     let by_serial =
         |s: &str| -> Option<usize> { intune_by_serial.get(serial_key(s).as_ref()).copied() };
@@ -802,7 +812,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         let (d, kind) = match l {
             CmLink::To(d, kind) => (d, kind),
             CmLink::DeviceId(g) => (b.device(AnchorKey::DeviceId(g)), LinkKind::EntraDeviceId),
-            CmLink::Own => (b.device(AnchorKey::ConfigMgr(i)), LinkKind::Own),
+            CmLink::Own => (b.fresh(), LinkKind::Own),
         };
         b.devices[d].configmgr.push(i);
         b.devices[d].links.push((Source::ConfigMgr, i as u32, kind));
