@@ -737,7 +737,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     let mut folded: FxHashMap<usize, usize> = FxHashMap::default(); // placeholder device -> target device
     let mut ap_only: Vec<usize> = Vec::new();
     for (i, (a, l)) in fleet.autopilot.iter().zip(&ap_links).enumerate() {
-        let mut cands: Vec<(usize, LinkKind)> = Vec::new();
+        let mut cands: smallvec::SmallVec<[(usize, LinkKind); 4]> = smallvec::SmallVec::new();
         let mut placeholder_dev: Option<usize> = None;
         if let Some(d) = l.managed {
             cands.push((d, LinkKind::ManagedDeviceId));
@@ -969,9 +969,17 @@ fn in_device_order(fleet: &mut Fleet, devices: &mut [Device]) {
         autopilot,
         ..
     } = fleet;
+    // The two largest sources start at once, one per core (nested joins would let the
+    // second core take the two small ones first and start the Intune records after them).
     rayon::join(
-        || rayon::join(|| permute(entra, oe), || permute(intune, oi)),
-        || rayon::join(|| permute(configmgr, oc), || permute(autopilot, oa)),
+        || {
+            permute(intune, oi);
+            permute(configmgr, oc);
+        },
+        || {
+            permute(entra, oe);
+            permute(autopilot, oa);
+        },
     );
 }
 
