@@ -289,7 +289,6 @@ struct Builder {
     projection: Projection,
     diag: Diagnostics,
     pending: Vec<PendingDate>,
-    shared: value::SharedStrings,
     records: Records,
     columns: BTreeMap<&'static str, String>,
     /// The projected cells of the row being built, kept between rows for its allocation.
@@ -316,7 +315,6 @@ impl Builder {
             projection: Projection::new(fields_of(source), &[]),
             diag,
             pending: Vec::new(),
-            shared: Default::default(),
             records,
             columns: BTreeMap::new(),
             scratch: Vec::new(),
@@ -410,7 +408,6 @@ impl Builder {
             projection: &self.projection,
             diag: &mut self.diag,
             pending_dates: &mut self.pending,
-            shared: &mut self.shared,
         };
         let result = match &mut self.records {
             Records::Intune(v) => intune::build(&mut row).map(|r| v.push(r)),

@@ -106,7 +106,6 @@ pub struct Row<'a> {
     pub projection: &'a Projection,
     pub diag: &'a mut Diagnostics,
     pub pending_dates: &'a mut Vec<PendingDate>,
-    pub shared: &'a mut super::value::SharedStrings,
 }
 
 impl Row<'_> {
@@ -118,10 +117,9 @@ impl Row<'_> {
         self.str(f).map(super::value::Text::from)
     }
 
-    /// A cell whose values repeat across rows, held once per file.
-    pub fn shared(&mut self, f: usize) -> Option<super::value::Shared> {
-        let s = self.cells.get(f).copied().flatten()?;
-        Some(self.shared.get(s))
+    /// A cell the classified device will share with the record.
+    pub fn shared(&self, f: usize) -> Option<super::value::Shared> {
+        self.str(f).map(super::value::Shared::from)
     }
 
     /// A low-cardinality cell, interned.

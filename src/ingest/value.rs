@@ -80,24 +80,10 @@ pub fn parse_bool(s: &str) -> Result<bool, Bad> {
 /// enum spellings), longer ones on the heap.
 pub type Text = compact_str::CompactString;
 
-/// Text many records repeat (user principal names: a user has several devices), held once
-/// per input file and shared.
+/// Text a record shares with the classified device made from it (a user principal name):
+/// one heap copy for both. Not interned across records: a user's texts repeat, but a
+/// lookup in a table of every user costs cache misses on each row (see BENCHMARKS.md).
 pub type Shared = std::sync::Arc<str>;
-
-/// The shared texts of one file being read.
-#[derive(Default)]
-pub struct SharedStrings(crate::fxhash::FxHashSet<Shared>);
-
-impl SharedStrings {
-    pub fn get(&mut self, s: &str) -> Shared {
-        if let Some(t) = self.0.get(s) {
-            return t.clone();
-        }
-        let t = Shared::from(s);
-        self.0.insert(t.clone());
-        t
-    }
-}
 
 /// A GUID as a 128-bit big-endian number in 16 bytes: compact (byte-aligned, so an
 /// `Option<Guid>` in a record is 17 bytes, not 32), cheap to hash and compare, and ordered
@@ -659,17 +645,6 @@ pub fn format_ts_into(us: Micros, buf: &mut [u8; 20]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shared_strings_hold_one_copy_per_text() {
-        let mut s = SharedStrings::default();
-        let a = s.get("david.dubois70@contoso.com");
-        let b = s.get(&String::from("david.dubois70@contoso.com"));
-        let c = s.get("David.Dubois70@contoso.com");
-        assert!(std::sync::Arc::ptr_eq(&a, &b));
-        assert!(!std::sync::Arc::ptr_eq(&a, &c));
-        assert_eq!(&*c, "David.Dubois70@contoso.com");
-    }
 
     #[test]
     fn ids_read_order_and_print_as_written() {
