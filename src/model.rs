@@ -30,6 +30,9 @@ macro_rules! value_enum {
             fn index(self) -> usize {
                 self as usize
             }
+            fn label(self) -> &'static str {
+                self.as_str()
+            }
         }
     };
 }
@@ -38,6 +41,8 @@ macro_rules! value_enum {
 pub trait Member: Copy + 'static {
     fn all() -> &'static [Self];
     fn index(self) -> usize;
+    /// The value's output spelling.
+    fn label(self) -> &'static str;
 }
 
 /// A set of values of a value set of at most 8 values, listed in the set's order: one byte

@@ -132,7 +132,11 @@ pub fn from_output(dir: &Path) -> Result<Snapshot, SnapshotError> {
         .map_err(|e| invalid(&pq, e.to_string()))?;
     let bad = |e: PolarsError| invalid(&pq, e.to_string());
     let text_col = |name: &str| -> Result<Vec<String>, SnapshotError> {
-        let c = df.column(name).map_err(bad)?;
+        // The value-set columns are enums (strings in reports of earlier versions).
+        let c = df
+            .column(name)
+            .and_then(|c| c.cast(&DataType::String))
+            .map_err(bad)?;
         let s = c.as_materialized_series().str().map_err(bad)?;
         Ok(s.iter().map(|v| v.unwrap_or("").to_string()).collect())
     };

@@ -1,8 +1,10 @@
 //! `devices.parquet`: the columns of `devices.csv` with their types (booleans, a UTC
-//! timestamp), raw values (no formula neutralising).
+//! timestamp, the closed value sets of model.md as enums), raw values (no formula
+//! neutralising).
 
 use super::csv_out::{device_cell, DeviceFindings, DEVICE_COLUMNS};
 use crate::classify::Classified;
+use crate::model::Member;
 use polars::prelude::*;
 use rayon::prelude::*;
 use std::io;
@@ -27,6 +29,18 @@ pub fn device_frame(
                 Column::new(name.into(), devices.iter().map(f).collect::<Vec<_>>())
             };
             Ok(match name {
+                "state" => value_set(name, devices.iter().map(|d| Some(d.state)))?,
+                "join_type" => value_set(name, devices.iter().map(|d| Some(d.join_type)))?,
+                "management" => value_set(name, devices.iter().map(|d| Some(d.management)))?,
+                "ownership" => value_set(name, devices.iter().map(|d| Some(d.ownership)))?,
+                "ownership_source" => {
+                    value_set(name, devices.iter().map(|d| Some(d.ownership_source)))?
+                }
+                "enrollment_method" => {
+                    value_set(name, devices.iter().map(|d| Some(d.enrollment_method)))?
+                }
+                "os" => value_set(name, devices.iter().map(|d| d.os))?,
+                "max_severity" => value_set(name, findings.iter().map(|f| f.1))?,
                 "autopilot_registered" => bools(|d| d.autopilot_registered),
                 "stale" => bools(|d| d.stale),
                 "tenant_attached" => bools(|d| d.tenant_attached),
@@ -47,6 +61,26 @@ pub fn device_frame(
         })
         .collect::<PolarsResult<_>>()?;
     DataFrame::new(n, columns)
+}
+
+/// A column of one of model.md's closed value sets as a polars `Enum` of the whole set, in
+/// the set's order: Parquet holds it as a dictionary-encoded string column (DuckDB, Spark
+/// and Power BI read text; polars and Arrow readers also get the value set), and the writer
+/// has no dictionary to build from a million strings.
+fn value_set<T: Member>(
+    name: &str,
+    values: impl Iterator<Item = Option<T>>,
+) -> PolarsResult<Column> {
+    let codes =
+        UInt8Chunked::from_iter_options(name.into(), values.map(|v| v.map(|v| v.index() as u8)));
+    let mut labels: Vec<&str> = vec![""; T::all().len()];
+    for &v in T::all() {
+        labels[v.index()] = v.label();
+    }
+    let dtype = DataType::from_frozen_categories(FrozenCategories::new(labels)?);
+    Ok(Categorical8Chunked::from_cats_and_dtype(codes, dtype)
+        .into_series()
+        .into_column())
 }
 
 /// Devices per row group: each group's frame is built, written and freed in turn, so the

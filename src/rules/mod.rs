@@ -46,6 +46,20 @@ impl Severity {
     }
 }
 
+/// Indexed from the lowest severity up, so that the `max_severity` column of
+/// devices.parquet orders as severities do.
+impl crate::model::Member for Severity {
+    fn all() -> &'static [Severity] {
+        &Severity::ALL
+    }
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn label(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 pub fn by_code(code: &str) -> Option<&'static Rule> {
     REGISTRY.iter().find(|r| r.code.eq_ignore_ascii_case(code))
 }

@@ -266,6 +266,74 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
+/// devices.parquet holds devices.csv's values (raw) and types: the closed value sets of
+/// model.md as enums of the whole set in its order, booleans, a UTC timestamp.
+#[test]
+fn devices_parquet_holds_the_csv_values_and_the_value_sets_as_enums() {
+    use polars::prelude::*;
+    let out = tempfile::tempdir().unwrap();
+    analyze_sample(out.path(), &["--no-html", "--raw-csv"]);
+    let rows = read_csv(&out.path().join("devices.csv"));
+    let file = std::fs::File::open(out.path().join("devices.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    assert_eq!(df.height(), rows.len());
+    let enums: &[(&str, &[&str])] = &[
+        (
+            "state",
+            &[
+                "co_managed",
+                "hybrid_pending",
+                "hybrid_joined",
+                "entra_joined",
+                "registered",
+            ],
+        ),
+        ("ownership", &["corporate", "personal", "unknown"]),
+        ("os", &["Windows", "Windows Server"]),
+        ("max_severity", &["info", "warning", "error"]),
+    ];
+    for (name, first) in enums {
+        let DataType::Enum(cats, _) = df.column(name).unwrap().dtype() else {
+            panic!("{name}: {:?}", df.column(name).unwrap().dtype());
+        };
+        let cats: Vec<&str> = cats.categories().values_iter().collect();
+        assert_eq!(&cats[..first.len()], *first, "{name}");
+    }
+    for name in [
+        "join_type",
+        "management",
+        "ownership_source",
+        "enrollment_method",
+    ] {
+        assert!(
+            matches!(df.column(name).unwrap().dtype(), DataType::Enum(..)),
+            "{name}"
+        );
+    }
+    assert_eq!(df.column("stale").unwrap().dtype(), &DataType::Boolean);
+    assert!(matches!(
+        df.column("last_seen").unwrap().dtype(),
+        DataType::Datetime(TimeUnit::Microseconds, _)
+    ));
+    let mut compared = 0;
+    for c in df.columns() {
+        if matches!(c.dtype(), DataType::Datetime(..)) {
+            continue;
+        }
+        let text = c.cast(&DataType::String).unwrap();
+        let text = text.str().unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            let want = &row[c.name().as_str()];
+            assert_eq!(text.get(i).unwrap_or(""), want, "{} of row {i}", c.name());
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, df.width() - 1);
+    // Some devices have a severity, some have none (a null, not a category).
+    let sev = df.column("max_severity").unwrap();
+    assert!(sev.null_count() > 0 && sev.null_count() < df.height());
+}
+
 #[test]
 fn trend_over_weekly_snapshots_and_diff_against_the_truth() {
     let dir = tempfile::tempdir().unwrap();
