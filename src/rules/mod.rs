@@ -46,11 +46,11 @@ impl Severity {
     }
 }
 
-/// Indexed from the lowest severity up, so that the `max_severity` column of
-/// devices.parquet orders as severities do.
+/// As a value set, severities run from the lowest up (the order of the type), so that the
+/// `max_severity` column of devices.parquet orders as severities do.
 impl crate::model::Member for Severity {
     fn all() -> &'static [Severity] {
-        &Severity::ALL
+        &[Severity::Info, Severity::Warning, Severity::Error]
     }
     fn index(self) -> usize {
         self as usize
