@@ -283,6 +283,9 @@ fn required_ok(source: Source, p: &Projection) -> Result<(), &'static str> {
 /// no value, with a cell warning.
 pub const MAX_CELL_BYTES: usize = 64 * 1024;
 
+/// Marks a [`PendingDate`]'s record as one of the records set aside.
+const ASIDE: usize = 1 << (usize::BITS - 1);
+
 /// Builds typed records from rows, whatever their form.
 struct Builder {
     source: Source,
@@ -290,6 +293,11 @@ struct Builder {
     diag: Diagnostics,
     pending: Vec<PendingDate>,
     records: Records,
+    /// The records out of scope ([`crate::scope`]), set aside as they are built (so that
+    /// the records kept are never moved by a removal) with the reason of each.
+    aside: Records,
+    aside_reasons: Vec<SkipReason>,
+    include_servers: bool,
     columns: BTreeMap<&'static str, String>,
     /// The projected cells of the row being built, kept between rows for its allocation.
     scratch: Vec<Option<&'static str>>,
@@ -303,8 +311,8 @@ fn recycle<'b, T: ?Sized>(mut v: Vec<Option<&T>>) -> Vec<Option<&'b T>> {
 }
 
 impl Builder {
-    fn new(source: Source, diag: Diagnostics) -> Builder {
-        let records = match source {
+    fn new(source: Source, diag: Diagnostics, include_servers: bool) -> Builder {
+        let empty = || match source {
             Source::Intune => Records::Intune(Vec::new()),
             Source::Entra => Records::Entra(Vec::new()),
             Source::ConfigMgr => Records::ConfigMgr(Vec::new()),
@@ -315,7 +323,10 @@ impl Builder {
             projection: Projection::new(fields_of(source), &[]),
             diag,
             pending: Vec::new(),
-            records,
+            records: empty(),
+            aside: empty(),
+            aside_reasons: Vec::new(),
+            include_servers,
             columns: BTreeMap::new(),
             scratch: Vec::new(),
         }
@@ -400,6 +411,7 @@ impl Builder {
             );
         }
         let index = self.records.len();
+        let pending_before = self.pending.len();
         let mut row = Row {
             cells: &projected,
             line,
@@ -409,12 +421,46 @@ impl Builder {
             diag: &mut self.diag,
             pending_dates: &mut self.pending,
         };
-        let result = match &mut self.records {
-            Records::Intune(v) => intune::build(&mut row).map(|r| v.push(r)),
-            Records::Entra(v) => entra::build(&mut row).map(|r| v.push(r)),
-            Records::ConfigMgr(v) => configmgr::build(&mut row).map(|r| v.push(r)),
-            Records::Autopilot(v) => autopilot::build(&mut row).map(|r| v.push(r)),
+        // A record out of scope goes aside, its pending dates with it.
+        let inc = self.include_servers;
+        let (aside_at, reasons) = (self.aside.len(), &mut self.aside_reasons);
+        let mut place = |verdict: Option<SkipReason>| match verdict {
+            Some(reason) => {
+                reasons.push(reason);
+                false
+            }
+            None => true,
         };
+        let result = match (&mut self.records, &mut self.aside) {
+            (Records::Intune(v), Records::Intune(a)) => intune::build(&mut row).map(|r| {
+                if place(crate::scope::intune(&r, inc)) {
+                    v.push(r)
+                } else {
+                    a.push(r)
+                }
+            }),
+            (Records::Entra(v), Records::Entra(a)) => entra::build(&mut row).map(|r| {
+                if place(crate::scope::entra(&r, inc)) {
+                    v.push(r)
+                } else {
+                    a.push(r)
+                }
+            }),
+            (Records::ConfigMgr(v), Records::ConfigMgr(a)) => configmgr::build(&mut row).map(|r| {
+                if place(crate::scope::configmgr(&r, inc)) {
+                    v.push(r)
+                } else {
+                    a.push(r)
+                }
+            }),
+            (Records::Autopilot(v), _) => autopilot::build(&mut row).map(|r| v.push(r)),
+            _ => unreachable!("the records aside are of the builder's source"),
+        };
+        if self.aside.len() > aside_at {
+            for p in &mut self.pending[pending_before..] {
+                p.record = aside_at | ASIDE;
+            }
+        }
         if let Err(mut reject) = result {
             for &(f, n) in &overlong {
                 let col = self.column_name(f);
@@ -489,18 +535,21 @@ impl Builder {
                 self.diag
                     .cell_warning(p.line, &col, "impossible calendar date".to_string());
             }
-            let slot = match &mut self.records {
+            let (records, record) = if p.record & ASIDE != 0 {
+                (&mut self.aside, p.record & !ASIDE)
+            } else {
+                (&mut self.records, p.record)
+            };
+            let slot = match records {
                 Records::Intune(v) => v
-                    .get_mut(p.record)
+                    .get_mut(record)
                     .and_then(|r| intune::date_slot(r, p.field)),
-                Records::Entra(v) => v
-                    .get_mut(p.record)
-                    .and_then(|r| entra::date_slot(r, p.field)),
+                Records::Entra(v) => v.get_mut(record).and_then(|r| entra::date_slot(r, p.field)),
                 Records::ConfigMgr(v) => v
-                    .get_mut(p.record)
+                    .get_mut(record)
                     .and_then(|r| configmgr::date_slot(r, p.field)),
                 Records::Autopilot(v) => v
-                    .get_mut(p.record)
+                    .get_mut(record)
                     .and_then(|r| autopilot::date_slot(r, p.field)),
             };
             if let Some(slot) = slot {
@@ -548,14 +597,14 @@ pub fn read_file(
                     path: shown.clone(),
                     error: std::io::Error::new(std::io::ErrorKind::OutOfMemory, m),
                 })?;
-                load_json(reader, encoding, forced, &shown)?
+                load_json(reader, encoding, forced, &shown, opts.include_servers)?
             }
             Some(_) => {
                 // UTF-8 text: the file size tells how many rows to expect.
                 let size = matches!(encoding, text::Encoding::Utf8 | text::Encoding::Utf8Bom)
                     .then(|| std::fs::metadata(path).map(|m| m.len()).ok())
                     .flatten();
-                load_delimited(reader, encoding, forced, &shown, size)?
+                load_delimited(reader, encoding, forced, &shown, size, opts.include_servers)?
             }
         }
     };
@@ -596,7 +645,7 @@ pub fn read_file(
         snapshot_days: Vec::new(),
     };
     input.skip(SkipReason::RepeatedHeader, repeated_headers);
-    crate::scope::apply(&mut input, opts);
+    crate::scope::apply(&mut input, builder.aside, builder.aside_reasons, opts);
     Ok(input)
 }
 
@@ -605,6 +654,7 @@ fn load_json(
     encoding: text::Encoding,
     forced: Option<Source>,
     shown: &str,
+    include_servers: bool,
 ) -> Result<Loaded, IngestError> {
     let mut bytes = Vec::new();
     reader
@@ -654,7 +704,7 @@ fn load_json(
     if form == Form::IntuneGraphJson && rows.diagnostic {
         form = Form::IntuneDiagnosticLog;
     }
-    let mut builder = Builder::new(form.source(), Diagnostics::new(shown));
+    let mut builder = Builder::new(form.source(), Diagnostics::new(shown), include_servers);
     for r in rows.rejects {
         builder.diag.reject(r);
     }
@@ -737,6 +787,7 @@ fn load_delimited(
     forced: Option<Source>,
     shown: &str,
     size: Option<u64>,
+    include_servers: bool,
 ) -> Result<Loaded, IngestError> {
     let io_err = |e: std::io::Error| IngestError::Io {
         path: shown.to_string(),
@@ -823,7 +874,7 @@ fn load_delimited(
         });
     }
     let source = form.source();
-    let mut builder = Builder::new(source, Diagnostics::new(shown));
+    let mut builder = Builder::new(source, Diagnostics::new(shown), include_servers);
     builder
         .set_header(&header, Some(header_line))
         .map_err(|column| IngestError::MissingColumn {
