@@ -262,7 +262,8 @@ fn sorted_survivors<T: std::fmt::Debug + Sync>(
 }
 
 /// Puts the records in `order` and removes those not kept (`keep` per new position),
-/// counting them per file.
+/// counting them per file. The records not kept are put after the others by the same
+/// permutation and cut off, so no record is moved a second time by a removal.
 fn reorder<T>(
     records: &mut Vec<T>,
     order: Vec<usize>,
@@ -270,13 +271,20 @@ fn reorder<T>(
     file_of: impl Fn(&T) -> u16,
     removed: &mut [u64],
 ) {
+    let kept = keep.iter().filter(|&&k| k).count();
+    let order = if kept == order.len() {
+        order
+    } else {
+        let with = |k: bool| order.iter().zip(&keep).filter(move |p| *p.1 == k);
+        with(true).chain(with(false)).map(|(&i, _)| i).collect()
+    };
     permute(records, order);
-    remove(
-        records,
-        keep.into_iter().map(|k| !k).collect(),
-        file_of,
-        removed,
-    );
+    for r in &records[kept..] {
+        if let Some(n) = removed.get_mut(file_of(r) as usize) {
+            *n += 1;
+        }
+    }
+    records.truncate(kept);
 }
 
 /// Removes the records [`duplicates`] marked, counting them per file (`removed[file]`).
