@@ -5,7 +5,7 @@ use crate::analyze::Analysis;
 use crate::diag::{RowReject, Warning};
 use crate::ingest::value::format_ts;
 use crate::model::{
-    EnrollmentMethod, JoinType, Management, Ownership, SkipReason, State, Workload,
+    EnrollmentMethod, JoinType, Management, Member, Ownership, SkipReason, State, Workload,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -69,34 +69,55 @@ pub struct Findings {
     pub rules_evaluated: Vec<&'static str>,
 }
 
-fn zeroed<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> BTreeMap<&'static str, usize> {
-    all.iter().map(|v| (name(*v), 0)).collect()
+/// Counts per value of a value set, in the set's index order.
+struct Tally<T>(Vec<usize>, std::marker::PhantomData<T>);
+
+impl<T: Member> Tally<T> {
+    fn new() -> Tally<T> {
+        Tally(vec![0; T::all().len()], std::marker::PhantomData)
+    }
+
+    fn add(&mut self, v: T) {
+        self.0[v.index()] += 1;
+    }
+
+    /// Every value of the set by its spelling, those never counted with 0.
+    fn counts(&self) -> BTreeMap<&'static str, usize> {
+        T::all()
+            .iter()
+            .map(|v| (v.label(), self.0[v.index()]))
+            .collect()
+    }
 }
 
 pub fn build(a: &Analysis) -> Summary<'_> {
-    let mut counts = Counts {
-        state: zeroed(State::ALL, State::as_str),
-        join_type: zeroed(JoinType::ALL, JoinType::as_str),
-        management: zeroed(Management::ALL, Management::as_str),
-        ownership: zeroed(Ownership::ALL, Ownership::as_str),
-        enrollment_method: zeroed(EnrollmentMethod::ALL, EnrollmentMethod::as_str),
-        workload: zeroed(Workload::ALL, Workload::as_str),
-    };
+    // Counted by index: a map lookup per value and device took 50-60 ms at 1M devices.
+    let mut state = Tally::<State>::new();
+    let mut join_type = Tally::<JoinType>::new();
+    let mut management = Tally::<Management>::new();
+    let mut ownership = Tally::<Ownership>::new();
+    let mut enrollment_method = Tally::<EnrollmentMethod>::new();
+    let mut workload = Tally::<Workload>::new();
     let mut tenant_attached = 0;
     for d in &a.devices {
-        *counts.state.entry(d.state.as_str()).or_default() += 1;
-        *counts.join_type.entry(d.join_type.as_str()).or_default() += 1;
-        *counts.management.entry(d.management.as_str()).or_default() += 1;
-        *counts.ownership.entry(d.ownership.as_str()).or_default() += 1;
-        *counts
-            .enrollment_method
-            .entry(d.enrollment_method.as_str())
-            .or_default() += 1;
+        state.add(d.state);
+        join_type.add(d.join_type);
+        management.add(d.management);
+        ownership.add(d.ownership);
+        enrollment_method.add(d.enrollment_method);
         for w in d.workloads.iter() {
-            *counts.workload.entry(w.as_str()).or_default() += 1;
+            workload.add(w);
         }
         tenant_attached += d.tenant_attached as usize;
     }
+    let counts = Counts {
+        state: state.counts(),
+        join_type: join_type.counts(),
+        management: management.counts(),
+        ownership: ownership.counts(),
+        enrollment_method: enrollment_method.counts(),
+        workload: workload.counts(),
+    };
     let inputs = a
         .inputs
         .iter()
