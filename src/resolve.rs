@@ -621,7 +621,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     );
     let fleet_ref = &fleet;
     let lookups = || -> Lookups<'_> {
-        let _t = crate::timing::span("        lookups side");
+        let _t = crate::timing::span("        link intune: lookup maps (the other core)");
         let mut by_id: FxHashMap<&Id, usize> =
             FxHashMap::with_capacity_and_hasher(fleet_ref.intune.len(), Default::default());
         // The best Intune record for a serial (tie-break), for serial links.
@@ -654,7 +654,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     let link_intune = |b: &mut Builder| -> (Vec<usize>, FxHashMap<Guid, usize>) {
         // Sized up front: grown from empty, the map is rebuilt at every doubling, on the
         // path every later link waits for.
-        let t = crate::timing::span("        map");
+        let t = crate::timing::span("        link intune: Entra objects by device id");
         let mut entra_by_devid: FxHashMap<Guid, usize> =
             FxHashMap::with_capacity_and_hasher(fleet_ref.entra.len(), Default::default());
         entra_by_devid.extend(
@@ -668,7 +668,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         // are never moved by growing: at 10M devices a grown vector copied 1.7 GB into
         // fresh pages. Room not used is address space only, never touched.
         drop(t);
-        let t = crate::timing::span("        devices");
+        let t = crate::timing::span("        link intune: a device per Entra object");
         let most = fleet_ref.entra.len()
             + fleet_ref.intune.len()
             + fleet_ref.configmgr.len()
@@ -680,7 +680,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             ..Device::default()
         }));
         drop(t);
-        let _t = crate::timing::span("        loop");
+        let _t = crate::timing::span("        link intune: the Intune records");
         let mut intune_device = vec![0usize; fleet_ref.intune.len()];
         for (i, r) in fleet_ref.intune.iter().enumerate() {
             let (d, kind) = match r.entra_device_id {
