@@ -616,7 +616,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     // First, on both cores: the map of Entra objects by device id, and a device per Entra
     // object (made in parallel: at 10M devices these are 1.7 GB of fresh pages, 3.6 s on
     // one core).
-    let t2 = crate::timing::span("        link intune: Entra map, a device per Entra object");
+    let t2 = crate::timing::span("        link: Entra map, devices");
     let entra_map = || -> FxHashMap<Guid, usize> {
         // Sized up front: grown from empty, the map is rebuilt at every doubling.
         let mut m = FxHashMap::with_capacity_and_hasher(fleet_ref.entra.len(), Default::default());
@@ -655,7 +655,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         FxHashMap<Guid, usize>,
     );
     let lookups = || -> Lookups<'_> {
-        let _t = crate::timing::span("        link intune: lookup maps (the other core)");
+        let _t = crate::timing::span("        link: lookup maps beside");
         let by_id = || -> FxHashMap<&Id, usize> {
             let mut m =
                 FxHashMap::with_capacity_and_hasher(fleet_ref.intune.len(), Default::default());
@@ -694,7 +694,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     };
     // Intune: by Entra device id, else a device of its own.
     let link_intune = |b: &mut Builder| -> Vec<usize> {
-        let _t = crate::timing::span("        link intune: the Intune records");
+        let _t = crate::timing::span("        link: Intune records");
         let mut intune_device = vec![0usize; fleet_ref.intune.len()];
         for (i, r) in fleet_ref.intune.iter().enumerate() {
             let (d, kind) = match r.entra_device_id {

@@ -161,17 +161,23 @@ fn print_timings() -> Result<()> {
     let mut err = std::io::stderr().lock();
     writeln!(
         err,
-        "timings (stage, wall, CPU of the process meanwhile, resident memory at its end, peak so far):"
+        "timings (stage, wall, CPU of the process meanwhile and the system's part of it, \
+         minor page faults meanwhile, resident memory at its end, peak so far):"
     )?;
     let mib = |b: Option<u64>| b.map_or("-".to_string(), |b| format!("{} MiB", b >> 20));
+    let secs = |d: Option<std::time::Duration>| {
+        d.map_or("-".to_string(), |c| format!("{:.2} s", c.as_secs_f64()))
+    };
     for s in fleetstate::timing::take() {
         writeln!(
             err,
-            "  {:<34} {:>7.3} s {:>8} {:>10} {:>10}",
+            "  {:<34} {:>7.3} s {:>8} {:>8} {:>8} {:>10} {:>10}",
             s.name,
             s.took.as_secs_f64(),
-            s.cpu
-                .map_or("-".to_string(), |c| format!("{:.2} s", c.as_secs_f64())),
+            secs(s.cpu),
+            secs(s.system),
+            s.faults
+                .map_or("-".to_string(), |f| format!("{}k pf", (f + 500) / 1000)),
             mib(s.rss),
             mib(s.peak_rss)
         )?;

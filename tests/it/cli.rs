@@ -235,3 +235,48 @@ fn tenants_are_analysed_into_partitioned_parquet() {
         );
     }
 }
+
+#[test]
+fn timings_name_each_stage_with_wall_cpu_system_faults_and_memory() {
+    let out = tempfile::tempdir().unwrap();
+    let st = bin()
+        .arg("analyze")
+        .arg(data(""))
+        .arg("--out")
+        .arg(out.path())
+        .arg("--no-html")
+        .arg("--timings")
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&st.stderr);
+    let rows: Vec<&str> = err
+        .lines()
+        .skip_while(|l| !l.starts_with("timings (stage,"))
+        .skip(1)
+        .collect();
+    for stage in [
+        "read",
+        "resolve: gather",
+        "resolve: link",
+        "classify",
+        "rules",
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r.trim_start().starts_with(&format!("{stage}  ")))
+            .unwrap_or_else(|| panic!("no row for {stage:?} in:\n{err}"));
+        if cfg!(target_os = "linux") {
+            // name, wall, CPU, system, faults, RSS, peak: "0.012 s 0.02 s 0.00 s 1k pf 9 MiB 9 MiB"
+            let tail: Vec<&str> = row[stage.len() + 2..].split_whitespace().collect();
+            assert_eq!(tail.len(), 12, "{row}");
+            assert_eq!(
+                [tail[1], tail[3], tail[5], tail[7]],
+                ["s", "s", "s", "pf"],
+                "{row}"
+            );
+            assert!(tail[6].ends_with('k'), "{row}");
+            assert_eq!([tail[9], tail[11]], ["MiB", "MiB"], "{row}");
+        }
+    }
+}
