@@ -286,6 +286,23 @@ pub const MAX_CELL_BYTES: usize = 64 * 1024;
 /// Marks a [`PendingDate`]'s record as one of the records set aside.
 const ASIDE: usize = 1 << (usize::BITS - 1);
 
+/// Keeps a record, or sets it aside with the reason it is out of scope.
+fn place<T>(
+    out_of_scope: Option<SkipReason>,
+    record: T,
+    kept: &mut Vec<T>,
+    aside: &mut Vec<T>,
+    reasons: &mut Vec<SkipReason>,
+) {
+    match out_of_scope {
+        None => kept.push(record),
+        Some(reason) => {
+            reasons.push(reason);
+            aside.push(record);
+        }
+    }
+}
+
 /// Builds typed records from rows, whatever their form.
 struct Builder {
     source: Source,
@@ -424,35 +441,13 @@ impl Builder {
         // A record out of scope goes aside, its pending dates with it.
         let inc = self.include_servers;
         let (aside_at, reasons) = (self.aside.len(), &mut self.aside_reasons);
-        let mut place = |verdict: Option<SkipReason>| match verdict {
-            Some(reason) => {
-                reasons.push(reason);
-                false
-            }
-            None => true,
-        };
         let result = match (&mut self.records, &mut self.aside) {
-            (Records::Intune(v), Records::Intune(a)) => intune::build(&mut row).map(|r| {
-                if place(crate::scope::intune(&r, inc)) {
-                    v.push(r)
-                } else {
-                    a.push(r)
-                }
-            }),
-            (Records::Entra(v), Records::Entra(a)) => entra::build(&mut row).map(|r| {
-                if place(crate::scope::entra(&r, inc)) {
-                    v.push(r)
-                } else {
-                    a.push(r)
-                }
-            }),
-            (Records::ConfigMgr(v), Records::ConfigMgr(a)) => configmgr::build(&mut row).map(|r| {
-                if place(crate::scope::configmgr(&r, inc)) {
-                    v.push(r)
-                } else {
-                    a.push(r)
-                }
-            }),
+            (Records::Intune(v), Records::Intune(a)) => intune::build(&mut row)
+                .map(|r| place(crate::scope::intune(&r, inc), r, v, a, reasons)),
+            (Records::Entra(v), Records::Entra(a)) => entra::build(&mut row)
+                .map(|r| place(crate::scope::entra(&r, inc), r, v, a, reasons)),
+            (Records::ConfigMgr(v), Records::ConfigMgr(a)) => configmgr::build(&mut row)
+                .map(|r| place(crate::scope::configmgr(&r, inc), r, v, a, reasons)),
             (Records::Autopilot(v), _) => autopilot::build(&mut row).map(|r| v.push(r)),
             _ => unreachable!("the records aside are of the builder's source"),
         };
