@@ -75,7 +75,11 @@ fn retain_counting<T>(
 /// whether or not it is also out of scope: the day is decided first.
 pub fn apply(input: &mut Input, aside: Records, reasons: Vec<SkipReason>, opts: &ReadOptions) {
     let mut dropped = reasons;
-    if let (Records::Intune(v), Records::Intune(out)) = (&mut input.records, &aside) {
+    // Only a file with a snapshot time column (a diagnostic log) can span several days:
+    // the others are not read again for their days.
+    let snapshot_time = crate::ingest::intune::FIELDS[crate::ingest::intune::SNAPSHOT_TIME].name;
+    let timed = input.columns.contains_key(snapshot_time);
+    if let (true, Records::Intune(v), Records::Intune(out)) = (timed, &mut input.records, &aside) {
         let day = |r: &IntuneRecord| r.snapshot_time.map(|t| t.div_euclid(DAY_US));
         // The days of every record read, those set aside too; in order when there is one.
         let mut days: Vec<i64> = Vec::new();
