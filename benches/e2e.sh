@@ -10,7 +10,8 @@
 # top-level CSV exports and expected.csv; the graph/ and utf16/ forms are sent to /dev/null
 # and their folders removed), then runs each tool RUNS times on the same four files under
 # GNU time (wall clock, peak RSS), compares the two devices.csv files column by column
-# (benches/peers/compare.py), and appends one row per N to target/bench/results.md.
+# (benches/peers/compare.py) and the two findings.csv finding by finding
+# (benches/peers/compare_findings.py), and appends one row per N to target/bench/results.md.
 #
 # Environment:
 #   SIZES          fleet sizes (default "100000 1000000 10000000")
@@ -133,12 +134,13 @@ median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) f
          "min / median / max over the runs; ratio = DuckDB median / fleetstate median."
     echo "\`differences\`: devices whose value differs, per column, between the two devices.csv" \
          "(benches/peers/compare.py); \`vs expected\`: the same against the fleet's expected.csv." \
-         "Not the same total work: fleetstate also writes devices.parquet, findings.csv (with" \
-         "evidence) and summary.json (\`--no-html\`); the reference writes devices.csv only" \
-         "(with a \`findings\` column, not findings.csv)."
+         "\`findings.csv\`: findings (rule, name, severity, device) in one file only" \
+         "(benches/peers/compare_findings.py). Not the same total work: fleetstate also writes" \
+         "devices.parquet, summary.json and the findings' evidence (\`--no-html\`); the" \
+         "reference writes devices.csv and findings.csv with an empty evidence column."
     echo
-    echo "| devices | fleetstate wall s | fleetstate peak RSS MiB | DuckDB wall s | DuckDB peak RSS MiB | wall ratio | RSS ratio | differences fleetstate vs DuckDB | fleetstate vs expected | DuckDB vs expected |"
-    echo "| ---: | --- | --- | --- | --- | ---: | ---: | --- | --- | --- |"
+    echo "| devices | fleetstate wall s | fleetstate peak RSS MiB | DuckDB wall s | DuckDB peak RSS MiB | wall ratio | RSS ratio | differences fleetstate vs DuckDB | findings.csv fleetstate vs DuckDB | fleetstate vs expected | DuckDB vs expected |"
+    echo "| ---: | --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- |"
 } >> "$RESULTS"
 
 # --- the runs -------------------------------------------------------------------------
@@ -190,6 +192,13 @@ for N in $SIZES; do
     }
     echo "e2e: N=$N comparing devices.csv" >&2
     d_cmp=$(compare "$OUT/fleetstate/devices.csv" "$OUT/duckdb/devices.csv" "$OUT/compare-fleetstate-duckdb.txt")
+    echo "e2e: N=$N comparing findings.csv" >&2
+    f_cmp="n/a"
+    if [ -f "$OUT/fleetstate/findings.csv" ] && [ -f "$OUT/duckdb/findings.csv" ]; then
+        python3 "$PEERS/compare_findings.py" "$OUT/fleetstate/findings.csv" "$OUT/duckdb/findings.csv" \
+            --summary "$OUT/compare-findings.txt" > "$OUT/compare-findings.log" || true
+        f_cmp=$(sed 's/ /, /g' "$OUT/compare-findings.txt")
+    fi
     fs_exp="-"; db_exp="-"
     if [ "$COMPARE_EXPECTED" = 1 ]; then
         fs_exp=$(compare "$OUT/fleetstate/devices.csv" "$FLEET/expected.csv" "$OUT/compare-fleetstate-expected.txt" --map findings=rules)
@@ -205,9 +214,9 @@ for N in $SIZES; do
         ratio_w=$(python3 -c "print(f'{$(median "${db_wall[@]}") / max($(median "${fs_wall[@]}"), 1e-9):.2f}x')")
         ratio_m=$(python3 -c "print(f'{$(median "${db_rss[@]}") / max($(median "${fs_rss[@]}"), 1):.2f}x')")
     fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-        "$N" "$fs_w" "$fs_m" "$db_w" "$db_m" "$ratio_w" "$ratio_m" "$d_cmp" "$fs_exp" "$db_exp" >> "$RESULTS"
-    echo "e2e: N=$N fleetstate ${fs_w}s ${fs_m} MiB; DuckDB ${db_w}s ${db_m} MiB; $d_cmp" >&2
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+        "$N" "$fs_w" "$fs_m" "$db_w" "$db_m" "$ratio_w" "$ratio_m" "$d_cmp" "$f_cmp" "$fs_exp" "$db_exp" >> "$RESULTS"
+    echo "e2e: N=$N fleetstate ${fs_w}s ${fs_m} MiB; DuckDB ${db_w}s ${db_m} MiB; devices $d_cmp; findings $f_cmp" >&2
 
     if [ "$KEEP_FLEETS" = 0 ]; then rm -rf "$FLEET"; fi
 done

@@ -9,7 +9,8 @@ its header line, like fleetstate does: the Intune admin-center CSV (`Device ID`,
 `Device name`), the Entra CSV (`displayName` and a trust-type column), the ConfigMgr
 query CSV (`ResourceID` and `Name0`/`Name`) and the Autopilot blade CSV (`Serial number`
 and `Profile status`/`Enrollment state`). Anything else (expected.csv, a README, JSON) is
-skipped and named on stderr. Writes DIR/devices.csv, sorted by device_key.
+skipped and named on stderr. Writes DIR/devices.csv, sorted by device_key, and
+DIR/findings.csv (one row per finding, sorted by rule and device; `evidence` left empty).
 
 Installs nothing: run it with a Python that has the `duckdb` package (benches/e2e.sh makes
 a venv under target/bench-venv).
@@ -112,18 +113,34 @@ def main():
         con.execute(sql)
 
     out = os.path.join(args.out, "devices.csv")
-    tmp = out + ".tmp"
-    con.execute(
-        "COPY (SELECT * FROM devices ORDER BY device_key) TO ? (HEADER, DELIMITER ',', QUOTE '\"')".replace(
-            "?", "'" + tmp.replace("'", "''") + "'"
-        )
+    copy_to(con, "SELECT * FROM devices ORDER BY device_key", out)
+    # findings.csv (outputs.md): one row per finding, sorted by rule then device, as
+    # fleetstate writes it. Not modelled: `evidence` (left empty) and suppressions (the
+    # default policy suppresses nothing).
+    copy_to(
+        con,
+        """SELECT f.rule, r.name, r.severity, f.device_key, f.device_name,
+                  NULL AS evidence, false AS suppressed, NULL AS suppressed_reason
+           FROM (SELECT device_key, device_name, unnest(string_split(findings, ';')) AS rule
+                 FROM devices WHERE findings IS NOT NULL) f
+           JOIN fs_rules r USING (rule)
+           ORDER BY f.rule, f.device_key""",
+        os.path.join(args.out, "findings.csv"),
     )
-    os.replace(tmp, out)
     n = con.execute("SELECT count(*) FROM devices").fetchone()[0]
     con.close()
     if args.temp_dir is None:
         shutil.rmtree(temp_dir, ignore_errors=True)
     print(f"duckdb_reference: {n} devices -> {out} in {time.perf_counter() - t0:.2f}s", file=sys.stderr)
+
+
+def copy_to(con, query, out):
+    """Writes the query's rows to `out` as CSV (header, `,`, `"`), through a temporary
+    file renamed at the end, so that no half-written file is left."""
+    tmp = out + ".tmp"
+    target = "'" + tmp.replace("'", "''") + "'"
+    con.execute(f"COPY ({query}) TO {target} (HEADER, DELIMITER ',', QUOTE '\"')")
+    os.replace(tmp, out)
 
 
 def split_statements(sql):

@@ -35,6 +35,39 @@
 SET TimeZone = 'UTC';
 
 -- ---------------------------------------------------------------------------------------
+-- The rule catalogue (rules.md): code, name, severity, for findings.csv
+-- ---------------------------------------------------------------------------------------
+CREATE OR REPLACE TEMP TABLE fs_rules (rule VARCHAR, name VARCHAR, severity VARCHAR);
+INSERT INTO fs_rules VALUES
+    ('FLT001', 'personal-device-bulk-enrolled', 'error'),
+    ('FLT002', 'personal-device-in-autopilot', 'error'),
+    ('FLT003', 'personal-device-joined', 'warning'),
+    ('FLT004', 'corporate-device-only-registered', 'error'),
+    ('FLT005', 'mdm-only-enrollment', 'warning'),
+    ('FLT006', 'managed-by-another-mdm', 'warning'),
+    ('FLT007', 'dem-enrollment-on-unsupported-path', 'warning'),
+    ('FLT008', 'bulk-enrolled-without-conditional-access', 'warning'),
+    ('FLT009', 'os-too-old-for-cloud-management', 'warning'),
+    ('FLT010', 'comanagement-enrollment-failed', 'error'),
+    ('FLT011', 'hybrid-join-pending', 'warning'),
+    ('FLT012', 'configmgr-client-not-in-entra', 'warning'),
+    ('FLT013', 'comanaged-via-classic-agent', 'error'),
+    ('FLT014', 'personal-device-mdm-enrolled', 'info'),
+    ('FLT015', 'shared-device-marked-personal', 'warning'),
+    ('FLT016', 'corporate-device-not-managed', 'error'),
+    ('FLT017', 'comanagement-enrollment-scheduled', 'info'),
+    ('FLT018', 'personal-device-gpo-enrolled', 'error'),
+    ('FLT101', 'stale-device', 'warning'),
+    ('FLT102', 'duplicate-intune-records', 'warning'),
+    ('FLT103', 'duplicate-entra-objects', 'warning'),
+    ('FLT104', 'intune-record-without-entra-object', 'warning'),
+    ('FLT105', 'entra-managed-without-intune-record', 'warning'),
+    ('FLT106', 'ownership-disagrees-between-sources', 'warning'),
+    ('FLT107', 'noncompliant-device', 'info'),
+    ('FLT108', 'autopilot-device-never-enrolled', 'info'),
+    ('FLT109', 'disabled-entra-object-still-enrolled', 'info');
+
+-- ---------------------------------------------------------------------------------------
 -- Cell parsers (inputs.md section 5)
 -- ---------------------------------------------------------------------------------------
 -- Each reader first cleans every cell it uses once (fs_clean), and turns GUID cells into
