@@ -76,6 +76,22 @@ impl<T: Member> Set<T> {
     pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
         T::all().iter().copied().filter(|&v| self.contains(v))
     }
+
+    /// The set as one byte: value `i` of the value set is bit `i`.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The cell text of every set there can be, indexed by [`Set::bits`]: the values held,
+    /// in the value set's order, joined by `sep` (the empty set: empty text).
+    pub fn all_labels(sep: &str) -> Vec<String> {
+        (0..1u16 << T::all().len())
+            .map(|bits| {
+                let set = Set::<T>(bits as u8, std::marker::PhantomData);
+                set.iter().map(T::label).collect::<Vec<_>>().join(sep)
+            })
+            .collect()
+    }
 }
 
 impl<T: Member> Default for Set<T> {
@@ -227,6 +243,26 @@ value_enum!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_set_has_its_label_joined_in_the_value_sets_order() {
+        let labels = Set::<Source>::all_labels("+");
+        assert_eq!(labels.len(), 16);
+        assert_eq!(labels[0], "");
+        assert_eq!(labels[15], "entra+intune+configmgr+autopilot");
+        let workloads = Set::<Workload>::all_labels(";");
+        assert_eq!(workloads.len(), 1 << Workload::all().len());
+        for bits in 0..16u8 {
+            let set: Set<Source> = Source::all()
+                .iter()
+                .copied()
+                .filter(|s| bits & (1 << s.index()) != 0)
+                .collect();
+            assert_eq!(set.bits(), bits);
+            let joined: Vec<&str> = set.iter().map(Source::label).collect();
+            assert_eq!(labels[usize::from(bits)], joined.join("+"));
+        }
+    }
 
     #[test]
     fn workload_bits_legacy_and_2111() {

@@ -2,7 +2,7 @@
 
 use crate::classify::Classified;
 use crate::ingest::value::{format_ts, format_ts_into, Guid, Id, Text};
-use crate::model::{Os, Source, Workload};
+use crate::model::{Os, Set, Source, Workload};
 use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -197,14 +197,36 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         17 => Cell::Borrowed(d.os.map(Os::as_str).unwrap_or("")),
         18 => Cell::Borrowed(d.os_version.as_deref().unwrap_or("")),
         19 => Cell::Borrowed(d.primary_user.as_deref().unwrap_or("")),
-        20 => joined(d.sources.iter(), Source::as_str, "+"),
+        20 => Cell::Borrowed(sources_label(d.sources)),
         21 => joined(f.0.iter().copied(), |c| c, ";"),
         22 => Cell::Borrowed(f.1.map(Severity::as_str).unwrap_or("")),
         23 => Cell::Borrowed(b(d.tenant_attached)),
-        24 => joined(d.workloads.iter(), Workload::as_str, ";"),
+        24 => Cell::Borrowed(workloads_label(d.workloads)),
         25 => id(d.autopilot_object_id.as_ref()),
         _ => Cell::Borrowed(""),
     }
+}
+
+/// The `sources` cell of every set of sources, joined once (`entra+intune`, ...), indexed
+/// by [`Set::bits`]: no string is built per device.
+pub fn source_labels() -> &'static [String] {
+    static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LABELS.get_or_init(|| Set::<Source>::all_labels("+"))
+}
+
+/// The `workloads` cell of every set of workloads (`compliance;windows_update`, ...), as
+/// [`source_labels`].
+pub fn workload_labels() -> &'static [String] {
+    static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LABELS.get_or_init(|| Set::<Workload>::all_labels(";"))
+}
+
+fn sources_label(s: Set<Source>) -> &'static str {
+    &source_labels()[usize::from(s.bits())]
+}
+
+fn workloads_label(w: Set<Workload>) -> &'static str {
+    &workload_labels()[usize::from(w.bits())]
 }
 
 /// The CSV writer of the smaller outputs (trend.csv, changes.csv, recommendations.csv,

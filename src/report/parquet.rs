@@ -2,7 +2,7 @@
 //! timestamp, the closed value sets of model.md as enums), raw values (no formula
 //! neutralising).
 
-use super::csv_out::{device_cell, DeviceFindings, DEVICE_COLUMNS};
+use super::csv_out::{device_cell, source_labels, workload_labels, DeviceFindings, DEVICE_COLUMNS};
 use crate::classify::Classified;
 use crate::model::Member;
 use polars::prelude::*;
@@ -41,6 +41,16 @@ pub fn device_frame(
                 }
                 "os" => value_set(name, devices.iter().map(|d| d.os))?,
                 "max_severity" => value_set(name, findings.iter().map(|f| f.1))?,
+                "sources" => set_column(
+                    name,
+                    source_labels(),
+                    devices.iter().map(|d| d.sources.bits()),
+                )?,
+                "workloads" => set_column(
+                    name,
+                    workload_labels(),
+                    devices.iter().map(|d| d.workloads.bits()),
+                )?,
                 "autopilot_registered" => bools(|d| d.autopilot_registered),
                 "stale" => bools(|d| d.stale),
                 "tenant_attached" => bools(|d| d.tenant_attached),
@@ -78,6 +88,24 @@ fn value_set<T: Member>(
         labels[v.index()] = v.label();
     }
     let dtype = DataType::from_frozen_categories(FrozenCategories::new(labels)?);
+    Ok(Categorical8Chunked::from_cats_and_dtype(codes, dtype)
+        .into_series()
+        .into_column())
+}
+
+/// A column of sets (`sources`, `workloads`) as a polars `Enum` of every non-empty set
+/// there can be (`labels`, indexed by the set's bits, as in devices.csv), the empty set
+/// as null: dictionary-encoded text in the file, with no string built or hashed per
+/// device. The categories do not depend on the data, so every row group, snapshot and
+/// tenant has the same schema.
+fn set_column(
+    name: &str,
+    labels: &'static [String],
+    bits: impl Iterator<Item = u8>,
+) -> PolarsResult<Column> {
+    let codes = UInt8Chunked::from_iter_options(name.into(), bits.map(|b| b.checked_sub(1)));
+    let categories: Vec<&str> = labels[1..].iter().map(String::as_str).collect();
+    let dtype = DataType::from_frozen_categories(FrozenCategories::new(categories)?);
     Ok(Categorical8Chunked::from_cats_and_dtype(codes, dtype)
         .into_series()
         .into_column())

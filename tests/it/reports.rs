@@ -310,6 +310,32 @@ fn devices_parquet_holds_the_csv_values_and_the_value_sets_as_enums() {
             "{name}"
         );
     }
+    // Sets of values (`sources`, `workloads`): enums of every non-empty set, indexed by
+    // the set's bits less one, the same text as devices.csv.
+    for (name, n, first) in [
+        (
+            "sources",
+            15,
+            ["entra", "intune", "entra+intune", "configmgr"],
+        ),
+        (
+            "workloads",
+            127,
+            [
+                "compliance",
+                "resource_access",
+                "compliance;resource_access",
+                "device_configuration",
+            ],
+        ),
+    ] {
+        let DataType::Enum(cats, _) = df.column(name).unwrap().dtype() else {
+            panic!("{name}: {:?}", df.column(name).unwrap().dtype());
+        };
+        let cats: Vec<&str> = cats.categories().values_iter().collect();
+        assert_eq!(cats.len(), n, "{name}");
+        assert_eq!(&cats[..4], &first[..], "{name}");
+    }
     assert_eq!(df.column("stale").unwrap().dtype(), &DataType::Boolean);
     assert!(matches!(
         df.column("last_seen").unwrap().dtype(),
