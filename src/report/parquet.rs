@@ -1,6 +1,6 @@
 //! `devices.parquet`: the columns of `devices.csv` with their types (booleans, a UTC
-//! timestamp, the closed value sets of model.md as enums), raw values (no formula
-//! neutralising).
+//! timestamp, the closed value sets of model.md and the sets `sources` and `workloads` as
+//! enums), raw values (no formula neutralising).
 
 use super::csv_out::{device_cell, source_labels, workload_labels, DeviceFindings, DEVICE_COLUMNS};
 use crate::classify::Classified;
