@@ -1,17 +1,26 @@
 //! The binary: exit codes, outputs, and determinism.
 
 use crate::common::{bin, data};
+use std::path::Path;
+use std::process::Output;
+
+/// `fleetstate analyze INPUT --out OUT EXTRA...` on the test data (`input` as for
+/// [`data`]: "" is the whole folder).
+fn analyze(input: &str, out: &Path, extra: &[&str]) -> Output {
+    bin()
+        .arg("analyze")
+        .arg(data(input))
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
 
 #[test]
 fn analyze_writes_the_three_files_and_skips_non_exports_in_folders() {
     let out = tempfile::tempdir().unwrap();
-    let st = bin()
-        .arg("analyze")
-        .arg(data(""))
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let st = analyze("", out.path(), &[]);
     assert_eq!(
         st.status.code(),
         Some(0),
@@ -63,13 +72,7 @@ fn analyze_writes_the_three_files_and_skips_non_exports_in_folders() {
 #[test]
 fn explicit_non_export_exits_2_naming_file_and_headers() {
     let out = tempfile::tempdir().unwrap();
-    let st = bin()
-        .arg("analyze")
-        .arg(data("not-an-export.csv"))
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let st = analyze("not-an-export.csv", out.path(), &[]);
     assert_eq!(st.status.code(), Some(2));
     let err = String::from_utf8_lossy(&st.stderr);
     assert!(
@@ -141,13 +144,7 @@ fn same_inputs_give_byte_identical_outputs_on_any_thread_count() {
 #[test]
 fn as_of_is_the_end_of_the_given_utc_day() {
     let out = tempfile::tempdir().unwrap();
-    let st = bin()
-        .arg("analyze")
-        .arg(data("intune-admin.csv"))
-        .args(["--as-of", "2027-06-01", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let st = analyze("intune-admin.csv", out.path(), &["--as-of", "2027-06-01"]);
     assert!(
         st.status.success(),
         "{}",
@@ -239,15 +236,7 @@ fn tenants_are_analysed_into_partitioned_parquet() {
 #[test]
 fn timings_name_each_stage_with_wall_cpu_system_faults_and_memory() {
     let out = tempfile::tempdir().unwrap();
-    let st = bin()
-        .arg("analyze")
-        .arg(data(""))
-        .arg("--out")
-        .arg(out.path())
-        .arg("--no-html")
-        .arg("--timings")
-        .output()
-        .unwrap();
+    let st = analyze("", out.path(), &["--no-html", "--timings"]);
     assert_eq!(st.status.code(), Some(0));
     let err = String::from_utf8_lossy(&st.stderr);
     let rows: Vec<&str> = err
