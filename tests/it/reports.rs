@@ -556,3 +556,45 @@ fn trend_over_a_multi_day_diagnostic_log_has_one_row_per_day() {
         .sum();
     assert_eq!(total, input.rows_read as usize);
 }
+
+/// devices.parquet in many row groups (each group's columns encoded on every core before
+/// it is written) reads back as the same frame as the file in one group, in device order.
+#[test]
+fn devices_parquet_in_many_row_groups_reads_back_as_one() {
+    use polars::prelude::*;
+    let a = crate::common::run(&[sample_data()]);
+    assert!(a.devices.len() > 20, "{} devices", a.devices.len());
+    let dir = tempfile::tempdir().unwrap();
+    let read = |name: &str, group: usize| {
+        let path = dir.path().join(name);
+        fleetstate::report::parquet::write_devices_in_groups(
+            &a.devices,
+            &a.device_findings,
+            &path,
+            group,
+        )
+        .unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        let groups = polars_parquet::read::read_metadata(&mut file)
+            .unwrap()
+            .row_groups
+            .len();
+        (ParquetReader::new(file).finish().unwrap(), groups)
+    };
+    let (one, one_groups) = read("one.parquet", usize::MAX);
+    let (many, many_groups) = read("many.parquet", 7);
+    assert_eq!(one_groups, 1);
+    assert_eq!(many_groups, a.devices.len().div_ceil(7));
+    assert_eq!(one.height(), a.devices.len());
+    assert!(one.equals_missing(&many));
+    let keys: Vec<String> = a.devices.iter().map(|d| d.device_key.to_string()).collect();
+    let read_keys: Vec<&str> = many
+        .column("device_key")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|k| k.expect("every device has a key"))
+        .collect();
+    assert_eq!(read_keys, keys);
+}
