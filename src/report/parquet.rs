@@ -175,7 +175,11 @@ fn write_group(
 ) -> PolarsResult<()> {
     df.rechunk_mut();
     let types = writer.parquet_schema().fields().to_vec();
-    for batch in df.iter_chunks(CompatLevel::newest(), false) {
+    // No row group for no devices (as `write_batch`): the file then holds the schema only.
+    for batch in df
+        .iter_chunks(CompatLevel::newest(), false)
+        .filter(|b| !b.is_empty())
+    {
         let rows = batch.len() as u64;
         let columns: Vec<Vec<Vec<CompressedPage>>> = batch
             .columns()

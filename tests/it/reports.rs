@@ -597,4 +597,12 @@ fn devices_parquet_in_many_row_groups_reads_back_as_one() {
         .map(|k| k.expect("every device has a key"))
         .collect();
     assert_eq!(read_keys, keys);
+    // No devices: the schema and no row group.
+    let path = dir.path().join("none.parquet");
+    fleetstate::report::parquet::write_devices_in_groups(&[], &[], &path, 7).unwrap();
+    let mut file = std::fs::File::open(&path).unwrap();
+    let meta = polars_parquet::read::read_metadata(&mut file).unwrap();
+    assert_eq!(meta.row_groups.len(), 0);
+    let none = ParquetReader::new(file).finish().unwrap();
+    assert_eq!((none.height(), none.schema()), (0, one.schema()));
 }
