@@ -3,6 +3,7 @@
 
 use crate::classify::{self, Classified, ClassifyOptions};
 use crate::diag::Warning;
+use crate::ingest::digest::Digests;
 use crate::ingest::value::Micros;
 use crate::ingest::{self, IngestError, Input, ReadOptions};
 use crate::model::Source;
@@ -140,29 +141,42 @@ pub fn expand(specs: &[InputSpec]) -> Result<Vec<(InputSpec, bool)>, AnalyzeErro
 
 /// Reads every input in parallel. Files in folders that are no export are skipped with a
 /// warning; an explicit file that is no export is an error.
+///
+/// The inputs' SHA-256 digests are not taken while parsing: they are being taken on
+/// idle cores ([`ingest::digest`]), and [`Digests::finish`] gives them by the index of
+/// their input (every input, but with [`ReadOptions::no_digest`] or for a file that is no
+/// regular file, a pipe, whose digest is taken as it is parsed).
 pub fn read_inputs(
     specs: &[InputSpec],
     opts: &ReadOptions,
-) -> Result<(Vec<Input>, Vec<Warning>), AnalyzeError> {
+) -> Result<(Vec<Input>, Vec<Warning>, Digests), AnalyzeError> {
     let files = expand(specs)?;
-    let results: Vec<(Result<Input, IngestError>, bool, &Path)> =
-        crate::par::map_in_order(&by_size_desc(&files), |i| {
-            let (spec, in_folder) = &files[i];
-            let _t = crate::timing::span(format!(
-                "  read {}",
-                spec.path.file_name().unwrap_or_default().to_string_lossy()
-            ));
-            (
-                ingest::read_file(&spec.path, spec.forced, opts),
-                *in_folder,
-                spec.path.as_path(),
-            )
-        });
+    type Read<'p> = (
+        Result<(Input, Option<ingest::digest::Later>), IngestError>,
+        bool,
+        &'p Path,
+    );
+    let results: Vec<Read> = crate::par::map_in_order(&by_size_desc(&files), |i| {
+        let (spec, in_folder) = &files[i];
+        let _t = crate::timing::span(format!(
+            "  read {}",
+            spec.path.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        (
+            ingest::read_file_digest_later(&spec.path, spec.forced, opts, true),
+            *in_folder,
+            spec.path.as_path(),
+        )
+    });
     let mut inputs = Vec::new();
+    let mut later = Vec::new();
     let mut warnings = Vec::new();
     for (res, in_folder, path) in results {
         match res {
-            Ok(i) => inputs.push(i),
+            Ok((i, l)) => {
+                later.extend(l.map(|l| (inputs.len(), l)));
+                inputs.push(i);
+            }
             Err(IngestError::Unrecognised { .. } | IngestError::Empty { .. }) if in_folder => {
                 warnings.push(Warning {
                     file: Some(path.display().to_string()),
@@ -177,7 +191,17 @@ pub fn read_inputs(
     if inputs.is_empty() {
         return Err(AnalyzeError::NoInputs);
     }
-    Ok((inputs, warnings))
+    Ok((inputs, warnings, Digests::start(later)))
+}
+
+/// Fills in the digests [`read_inputs`] left to `digests`.
+fn fill_digests(inputs: &mut [Input], digests: Digests) -> Result<(), AnalyzeError> {
+    for (at, digest) in digests.finish() {
+        let (sha256, size) = digest?;
+        inputs[at].sha256 = sha256;
+        inputs[at].size = size;
+    }
+    Ok(())
 }
 
 /// The files' indices, largest file first (ties in the order given). Files of one fleet
@@ -206,7 +230,7 @@ pub fn end_of_day(date: chrono::NaiveDate) -> Micros {
 
 pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let t = timing::span("read");
-    let (mut inputs, mut run_warnings) = read_inputs(&opts.inputs, &opts.read)?;
+    let (mut inputs, mut run_warnings, digests) = read_inputs(&opts.inputs, &opts.read)?;
     if let Some(p) = &opts.pseudonymize {
         inputs.par_iter_mut().for_each(|i| p.apply(i));
     }
@@ -248,6 +272,9 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
         )));
     }
     let device_findings = outcome.per_device(devices.len());
+    drop(t);
+    let t = timing::span("digests (what idle cores left)");
+    fill_digests(&mut inputs, digests)?;
     drop(t);
     Ok(Analysis {
         inputs,
