@@ -1,6 +1,7 @@
 //! The binary: exit codes, outputs, and determinism.
 
 use crate::common::{bin, data};
+use sha2::Digest;
 use std::path::Path;
 use std::process::Output;
 
@@ -44,7 +45,14 @@ fn analyze_writes_the_three_files_and_skips_non_exports_in_folders() {
             i["rows_read"].as_u64().unwrap(),
             i["rows_used"].as_u64().unwrap() + i["rows_rejected"].as_u64().unwrap() + skipped
         );
-        assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
+        // The digest and size of the bytes on disk (hashed on idle cores, after parsing).
+        let bytes = std::fs::read(i["path"].as_str().unwrap()).unwrap();
+        let digest: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(i["sha256"].as_str().unwrap(), digest, "{}", i["path"]);
+        assert_eq!(i["size"].as_u64().unwrap(), bytes.len() as u64);
     }
     let rejected = &s["inputs"]
         .as_array()
