@@ -247,28 +247,58 @@ impl std::fmt::Debug for Id {
 
 /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, with or without braces, any case.
 pub fn parse_guid(s: &str) -> Result<Guid, Bad> {
-    let s = s.trim();
-    let s = s
-        .strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .unwrap_or(s);
-    let b = s.as_bytes();
-    if b.len() != 36 {
+    // Trimming and braces can only shorten a cell: one of 36 bytes is parsed as it is.
+    let b = if s.len() == 36 {
+        s.as_bytes()
+    } else {
+        let t = s.trim();
+        t.strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(t)
+            .as_bytes()
+    };
+    let b: &[u8; 36] = b.try_into().map_err(|_| Bad)?;
+    if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return Err(Bad);
     }
-    let mut v: u128 = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return Err(Bad);
-            }
-            continue;
-        }
-        let d = (c as char).to_digit(16).ok_or(Bad)?;
-        v = (v << 4) | d as u128;
+    // Each byte from two digits looked up in a table; a byte that is no hex digit looks
+    // up as 0xFF, and one check at the end finds any.
+    let mut out = [0u8; 16];
+    let mut bad = 0u8;
+    for (k, o) in out.iter_mut().enumerate() {
+        let hi = HEX_DIGIT[b[GUID_DIGITS[2 * k]] as usize];
+        let lo = HEX_DIGIT[b[GUID_DIGITS[2 * k + 1]] as usize];
+        bad |= hi | lo;
+        *o = (hi << 4) | lo;
     }
-    Ok(Guid::from_u128(v))
+    if bad > 15 {
+        return Err(Bad);
+    }
+    Ok(Guid(out))
 }
+
+/// The places of a GUID's 32 hex digits in its 36-byte text.
+const GUID_DIGITS: [usize; 32] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29,
+    30, 31, 32, 33, 34, 35,
+];
+
+/// The value of each byte as a hex digit (any case), 0xFF for any other byte.
+const HEX_DIGIT: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// A GUID-typed link cell: `Ok(None)` for the all-zero GUID ("none").
 pub fn parse_link_guid(s: &str) -> Result<Option<Guid>, Bad> {
@@ -909,6 +939,62 @@ mod tests {
         );
         assert!(parse_guid("not-a-guid").is_err());
         assert!(parse_guid("f18bd540d5e446e08ddd3d03a59e4e14").is_err());
+        assert_eq!(parse_guid(" f18bd540-D5E4-46E0-8DDD-3D03A59E4E14\t"), Ok(g));
+    }
+
+    /// The digit-by-digit parser the table-driven one replaced: trim, braces, 36 bytes,
+    /// hyphens at 8, 13, 18 and 23, hex digits of any case elsewhere.
+    fn parse_guid_reference(s: &str) -> Result<Guid, Bad> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(s);
+        let b = s.as_bytes();
+        if b.len() != 36 {
+            return Err(Bad);
+        }
+        let mut v: u128 = 0;
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return Err(Bad);
+                }
+                continue;
+            }
+            let d = (c as char).to_digit(16).ok_or(Bad)?;
+            v = (v << 4) | d as u128;
+        }
+        Ok(Guid::from_u128(v))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn guid_parser_agrees_with_the_reference(
+            g in proptest::num::u128::ANY,
+            upper in proptest::bool::ANY,
+            wrap in 0usize..4,
+            edits in proptest::collection::vec((0usize..40, proptest::num::u8::ANY), 0..3),
+        ) {
+            let text = Guid::from_u128(g).to_string();
+            let text = if upper { text.to_ascii_uppercase() } else { text };
+            let text = match wrap {
+                0 => text,
+                1 => format!("{{{text}}}"),
+                2 => format!(" {text} "),
+                _ => format!("{text}0"),
+            };
+            // Bytes changed anywhere (any byte, so also non-hex, hyphens, multibyte
+            // starts): the text is then made valid UTF-8 again, lossily.
+            let mut bytes = text.into_bytes();
+            for (at, byte) in edits {
+                if let Some(b) = bytes.get_mut(at) {
+                    *b = byte;
+                }
+            }
+            let s = String::from_utf8_lossy(&bytes);
+            proptest::prop_assert_eq!(parse_guid(&s), parse_guid_reference(&s), "{:?}", s);
+        }
     }
 
     #[test]
