@@ -582,6 +582,29 @@ fn devices_parquet_in_many_row_groups_reads_back_as_one() {
         (ParquetReader::new(file).finish().unwrap(), groups)
     };
     let (one, one_groups) = read("one.parquet", usize::MAX);
+    // The ids are plain-encoded (no dictionary of values that are all different, which
+    // the writer builds for any column of 128 values or fewer, or mostly null); the
+    // value sets and the repeating text keep one.
+    let mut file = std::fs::File::open(dir.path().join("one.parquet")).unwrap();
+    let meta = polars_parquet::read::read_metadata(&mut file).unwrap();
+    let dictionary = |column: &str| {
+        meta.row_groups[0]
+            .columns_under_root_iter(column)
+            .unwrap()
+            .any(|c| c.dictionary_page_offset().is_some())
+    };
+    for id in [
+        "device_key",
+        "entra_device_id",
+        "intune_device_id",
+        "autopilot_id",
+        "serial_number",
+    ] {
+        assert!(!dictionary(id), "{id}");
+    }
+    for repeating in ["state", "os", "os_version", "findings"] {
+        assert!(dictionary(repeating), "{repeating}");
+    }
     let (many, many_groups) = read("many.parquet", 7);
     assert_eq!(one_groups, 1);
     assert_eq!(many_groups, a.devices.len().div_ceil(7));
