@@ -539,7 +539,17 @@ fn permute<T>(v: &mut [T], order: Vec<usize>) {
 /// (ties apart), so most comparisons are of numbers held in the keys, not of ids read
 /// from records all over memory.
 fn id_prefix(id: &Id) -> u128 {
-    prefix(id.as_str(&mut [0; 36])).0
+    match id {
+        // The text's first 16 bytes, formatted without a UTF-8 check (ASCII digits).
+        Id::Guid(g) => {
+            let mut text = [0; 36];
+            g.format_bytes(&mut text);
+            let mut first = [0; 16];
+            first.copy_from_slice(&text[..16]);
+            u128::from_be_bytes(first)
+        }
+        Id::Text(t) => prefix(t.as_str()).0,
+    }
 }
 
 /// A sort key for a string that orders like its bytes: the first 16 bytes as a big-endian
@@ -1103,4 +1113,28 @@ fn other_device_key(d: &Device, fleet: &Fleet) -> String {
         };
     }
     String::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ids_sort_prefix_is_the_first_16_bytes_of_its_text() {
+        for text in [
+            "5443aeae-4755-4fd7-af88-feb027023c10",
+            "00000000-0000-0000-0000-000000000001",
+            "ffffffff-ffff-ffff-ffff-ffffffffffff",
+            "16777220",
+            "{5443aeae-4755-4fd7-af88-feb027023c10}",
+            "",
+        ] {
+            let id = Id::new(text);
+            assert_eq!(id_prefix(&id), prefix(text).0, "{text}");
+        }
+        assert!(matches!(
+            Id::new("5443aeae-4755-4fd7-af88-feb027023c10"),
+            Id::Guid(_)
+        ));
+    }
 }

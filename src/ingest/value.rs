@@ -635,6 +635,16 @@ pub fn format_ts(us: Micros) -> String {
 
 /// [`format_ts`] without allocating, for years 0000 to 9999 (`None` outside them).
 pub fn format_ts_into(us: Micros, buf: &mut [u8; 20]) -> Option<&str> {
+    if format_ts_bytes(us, buf) {
+        std::str::from_utf8(buf).ok()
+    } else {
+        None
+    }
+}
+
+/// [`format_ts_into`] without the UTF-8 check of the result (ASCII), for byte writers:
+/// false outside years 0000 to 9999.
+pub fn format_ts_bytes(us: Micros, buf: &mut [u8; 20]) -> bool {
     let secs = us.div_euclid(1_000_000);
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
@@ -648,7 +658,7 @@ pub fn format_ts_into(us: Micros, buf: &mut [u8; 20]) -> Option<&str> {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     if !(0..=9999).contains(&year) {
-        return None;
+        return false;
     }
     let mut put = |at: usize, v: i64, width: usize| {
         let mut v = v;
@@ -669,7 +679,7 @@ pub fn format_ts_into(us: Micros, buf: &mut [u8; 20]) -> Option<&str> {
     buf[13] = b':';
     buf[16] = b':';
     buf[19] = b'Z';
-    std::str::from_utf8(buf).ok()
+    true
 }
 
 #[cfg(test)]

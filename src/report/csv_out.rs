@@ -1,7 +1,7 @@
 //! `devices.csv`: one row per device, the columns of outputs.md in order.
 
 use crate::classify::Classified;
-use crate::ingest::value::{format_ts, format_ts_into, Guid, Id, Text};
+use crate::ingest::value::{format_ts, format_ts_bytes, Guid, Id, Text};
 use crate::model::{Os, Set, Source, Workload};
 use crate::rules::{Finding, Severity};
 use std::borrow::Cow;
@@ -141,7 +141,9 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
         match g {
             Some(g) => {
                 let mut buf = [0; 36];
-                g.format(&mut buf);
+                // No UTF-8 check here: the CSV writer takes the bytes, and the Parquet
+                // columns check them as they take them as text.
+                g.format_bytes(&mut buf);
                 Cell::Guid(buf)
             }
             None => Cell::Borrowed(""),
@@ -181,10 +183,11 @@ pub fn device_cell<'a>(column: usize, d: &'a Classified, f: &DeviceFindings) -> 
             None => Cell::Borrowed(""),
             Some(us) => {
                 let mut buf = [0; 20];
-                match format_ts_into(us, &mut buf) {
-                    Some(_) => Cell::Stamp(buf),
+                if format_ts_bytes(us, &mut buf) {
+                    Cell::Stamp(buf)
+                } else {
                     // Outside years 0000-9999: the general (allocating) form.
-                    None => Cell::Owned(format_ts(us)),
+                    Cell::Owned(format_ts(us))
                 }
             }
         },
