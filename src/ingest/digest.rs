@@ -4,9 +4,14 @@
 //! them). Hashing while parsing put SHA-256, about a tenth of the reading's CPU time, on
 //! the two busiest seconds of a run, when both cores parse; linking, the rules and the
 //! writers leave a core idle now and then. So `analyze` reads the files without hashing,
-//! keeps each one open, and hashes it again from its start in small steps that rayon's
-//! threads take only when they find no other work. Whatever is left when the analysis
-//! needs the digests is hashed then, by the thread that asks.
+//! keeps each one open, and a thread of the lowest priority (`SCHED_IDLE` on Linux: run
+//! only on a core nothing else wants, preempted at once when something does) hashes each
+//! one again from its start. Whatever is left when the analysis needs the digests is
+//! hashed then, by the thread that asks.
+//!
+//! (Tried first: the same steps as rayon jobs that ran only when a worker found no other
+//! work. A worker waiting at a `join` can then be a step late for the work it waited for;
+//! the scheduler's idle class has no such delay and leaves rayon's scheduling alone.)
 //!
 //! The file is hashed through the handle that was parsed, so a file replaced (renamed
 //! over) meanwhile is still the one read. A file changed in place between the parse and
@@ -22,7 +27,7 @@ use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::SystemTime;
 
 /// Bytes hashed in one step: about half a millisecond of SHA-256 (with the CPU's SHA
-/// instructions), the longest a step keeps a thread from work that turns up meanwhile.
+/// instructions), the longest `finish` waits for the idle thread to let go of a file.
 const STEP: usize = 1 << 20;
 
 /// A file's (sha256 hex, size in bytes), or why it could not be read again.
@@ -49,8 +54,8 @@ impl Later {
     }
 }
 
-/// The digests of several files, hashed in idle steps ([`Digests::start`]) and finished
-/// by [`Digests::finish`]. Dropping it stops the idle steps.
+/// The digests of several files, hashed on an idle thread ([`Digests::start`]) and
+/// finished by [`Digests::finish`]. Dropping it stops the idle thread.
 pub struct Digests {
     shared: Arc<Shared>,
 }
@@ -71,8 +76,9 @@ struct Progress {
 }
 
 impl Digests {
-    /// Starts hashing `files` (each with an index of the caller's) in idle steps on
-    /// rayon's threads.
+    /// Starts hashing `files` (each with an index of the caller's) on a thread of its
+    /// own that the system runs only on a core nothing else wants (`SCHED_IDLE` on
+    /// Linux, the lowest priority elsewhere).
     pub fn start(files: Vec<(usize, Later)>) -> Digests {
         let shared = Arc::new(Shared {
             files: files
@@ -92,7 +98,10 @@ impl Digests {
         });
         if !shared.files.is_empty() {
             let s = Arc::clone(&shared);
-            rayon::spawn(move || idle_step(s));
+            // Without a thread (a limit on threads), `finish` hashes everything.
+            let _ = std::thread::Builder::new()
+                .name("digests".into())
+                .spawn(move || idle_thread(&s));
         }
         Digests { shared }
     }
@@ -125,35 +134,42 @@ impl Drop for Digests {
     }
 }
 
-/// One idle step: if another job is waiting, that job runs instead (and this step is
-/// queued again); otherwise one step of the first file not being hashed by another
-/// thread. A job per step, so that a thread that took it while waiting for its own work
-/// (a `join` whose other half was stolen) gets back to that work after one step.
-fn idle_step(shared: Arc<Shared>) {
-    if shared.stop.load(Ordering::Relaxed) {
-        return;
-    }
-    if rayon::yield_now() != Some(rayon::Yield::Executed) {
-        let mut left = false;
+/// The idle thread: the files in turn, a step at a time (so that `finish` can take a
+/// file over between two steps; a file it holds is left to it), until all are hashed or
+/// the digests are dropped.
+fn idle_thread(shared: &Shared) {
+    lowest_priority();
+    let mut left = true;
+    while left && !shared.stop.load(Ordering::Relaxed) {
+        left = false;
         for (_, m) in &shared.files {
-            // A file locked here is being finished by `finish` (the idle steps are one
-            // chain of jobs): it is left to that thread.
             let mut p = match m.try_lock() {
                 Ok(p) => p,
                 Err(TryLockError::Poisoned(e)) => e.into_inner(),
                 Err(TryLockError::WouldBlock) => continue,
             };
-            if p.out.is_none() {
-                p.step();
+            if !p.step() {
                 left = true;
                 break;
             }
         }
-        if !left {
-            return;
-        }
     }
-    rayon::spawn(move || idle_step(shared));
+}
+
+/// Puts this thread below every other: on Linux `SCHED_IDLE`, which the scheduler runs
+/// only on a core with nothing else to run and preempts at once for anything else;
+/// elsewhere the lowest priority. If the system refuses, the thread keeps its priority.
+fn lowest_priority() {
+    use thread_priority::*;
+    #[cfg(target_os = "linux")]
+    let done = set_thread_priority_and_policy(
+        thread_native_id(),
+        ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+    );
+    #[cfg(not(target_os = "linux"))]
+    let done = set_current_thread_priority(ThreadPriority::Min);
+    let _ = done;
 }
 
 impl Progress {
@@ -246,7 +262,7 @@ mod tests {
         for idle in [false, true] {
             let d = Digests::start(vec![(0, later(&empty)), (1, later(&abc)), (2, later(&big))]);
             if idle {
-                // Let the idle steps run (the pool has nothing else to do).
+                // Let the idle thread run (the machine has little else to do).
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             let out: Vec<(usize, (String, u64))> = d
