@@ -96,9 +96,10 @@ impl Digests {
                 .collect(),
             stop: AtomicBool::new(false),
         });
-        if !shared.files.is_empty() {
+        // `--threads 1` keeps the run on one core: `finish` hashes everything. So it does
+        // if no thread can be started.
+        if !shared.files.is_empty() && rayon::current_num_threads() > 1 {
             let s = Arc::clone(&shared);
-            // Without a thread (a limit on threads), `finish` hashes everything.
             let _ = std::thread::Builder::new()
                 .name("digests".into())
                 .spawn(move || idle_thread(&s));
