@@ -58,7 +58,7 @@ impl Pseudonymizer {
 
     fn tag(&self, kind: &str, value: &str) -> String {
         let mac = hmac_sha256(&self.key, format!("{kind}\0{value}").as_bytes());
-        let hex: String = mac[..10].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::ingest::text::hex(&mac[..10]);
         format!("{kind}-{hex}")
     }
 

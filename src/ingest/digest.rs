@@ -198,12 +198,7 @@ impl Progress {
                     && self.bytes == later.len;
                 self.out = Some(if same {
                     let digest = std::mem::take(&mut self.hasher).finalize();
-                    let mut hex = String::with_capacity(64);
-                    for b in digest {
-                        hex.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-                        hex.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
-                    }
-                    Ok((hex, self.bytes))
+                    Ok((super::text::hex(&digest), self.bytes))
                 } else {
                     Err(IngestError::Io {
                         path: later.path,

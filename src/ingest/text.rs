@@ -64,14 +64,20 @@ impl HashState {
             }
             self.bytes += n as u64;
         }
-        let mut hex = String::with_capacity(64);
-        if let Some(h) = self.hasher {
-            for b in h.finalize().iter() {
-                hex.push_str(&format!("{b:02x}"));
-            }
-        }
+        let hex = self.hasher.map(|h| hex(&h.finalize())).unwrap_or_default();
         Ok((hex, self.bytes))
     }
+}
+
+/// `bytes` as lower-case hex, two digits a byte (the form of a digest in summary.json).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Wraps a reader and hashes every byte that passes through it.
