@@ -9,6 +9,7 @@ pub mod configmgr;
 pub mod digest;
 pub mod entra;
 pub mod intune;
+pub mod split;
 pub mod table;
 pub mod text;
 pub mod value;
@@ -828,40 +829,21 @@ fn load_delimited(
     }
     let header_text = String::from_utf8_lossy(&first[header_start..]).into_owned();
     let delimiter = detect_delimiter(header_text.trim_end_matches(['\r', '\n']));
-    let lines = text::LineIndex::default();
-    lines.track_quotes(delimiter);
-    let chained = lines.reader(std::io::Cursor::new(first).chain(reader));
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(chained);
-    let mut rec = csv::ByteRecord::new();
+    let mut rdr = split::Splitter::new(std::io::Cursor::new(first).chain(reader), delimiter);
     let mut header: Vec<String> = Vec::new();
-    if rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| csv_io(e, shown))?
-    {
+    let mut header_line = 1 + line_offset;
+    // The header itself opens a quote that is never closed: the whole file is in it.
+    let mut header_unclosed = None;
+    if let Some(rec) = rdr.next_record().map_err(io_err)? {
         header = rec
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
             .collect();
+        header_line = rec.line + line_offset;
+        header_unclosed = rec
+            .unclosed
+            .map(|u| (u.opened + line_offset, u.last + line_offset));
     }
-    let header_line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0)) + line_offset;
-    // Read one record ahead: only at the end of the file is it known whether the last
-    // record closed its quotes.
-    let mut next = csv::ByteRecord::new();
-    let mut more = rdr
-        .read_byte_record(&mut next)
-        .map_err(|e| csv_io(e, shown))?;
-    // The header itself opens a quote that is never closed: the whole file is in it.
-    let header_unclosed = match lines.open_quote() {
-        Some(open) if !more => Some((
-            lines.line_at(open) + line_offset,
-            lines.lines_read() + line_offset,
-        )),
-        _ => None,
-    };
     let Some(form) = detect(&header, false, forced) else {
         let mut found = found_columns(header.iter().map(String::as_str));
         if let Some((opened, _)) = header_unclosed {
@@ -899,40 +881,34 @@ fn load_delimited(
     let mut rows_read = 0u64;
     let mut repeated_headers = 0u64;
     let mut cells_buf: Vec<&'static str> = Vec::with_capacity(width);
-    while more {
-        std::mem::swap(&mut rec, &mut next);
-        more = rdr
-            .read_byte_record(&mut next)
-            .map_err(|e| csv_io(e, shown))?;
+    while let Some(rec) = rdr.next_record().map_err(io_err)? {
         rows_read += 1;
-        let at = rec.position().map(|p| p.byte()).unwrap_or(0);
-        if rows_read == ESTIMATE_AFTER && at > 0 {
+        if rows_read == ESTIMATE_AFTER && rec.offset > 0 {
             if let Some(size) = size {
                 // Rows to come, from the bytes per row so far (plus 2%); capped so that a
                 // file of one long first rows and then short ones cannot ask for too much.
-                let expected = (size as f64 / at as f64 * rows_read as f64 * 1.02) as u64;
+                let expected = (size as f64 / rec.offset as f64 * rows_read as f64 * 1.02) as u64;
                 builder.reserve(expected.saturating_sub(rows_read).min(size / 16) as usize);
             }
         }
-        let line = lines.line_of(at) + line_offset;
-        if !more {
-            if let Some(open) = lines.open_quote() {
-                let opened = lines.line_at(open) + line_offset;
-                let last = lines.lines_read() + line_offset;
-                builder.diag.reject(RowReject {
-                    line,
-                    column: None,
-                    reason: if opened == last {
-                        format!("a quoted field opened on line {opened} is never closed (truncated file?)")
-                    } else {
-                        format!(
-                            "a quoted field opened on line {opened} is never closed: lines \
-                             {opened} to {last}, the end of the file, are inside it and unread"
-                        )
-                    },
-                });
-                continue;
-            }
+        let line = rec.line + line_offset;
+        if let Some(u) = rec.unclosed {
+            let (opened, last) = (u.opened + line_offset, u.last + line_offset);
+            builder.diag.reject(RowReject {
+                line,
+                column: None,
+                reason: if opened == last {
+                    format!(
+                        "a quoted field opened on line {opened} is never closed (truncated file?)"
+                    )
+                } else {
+                    format!(
+                        "a quoted field opened on line {opened} is never closed: lines \
+                         {opened} to {last}, the end of the file, are inside it and unread"
+                    )
+                },
+            });
+            continue;
         }
         let extra_blank = rec.len() > width
             && rec
@@ -989,7 +965,7 @@ fn recycle_cells<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
 /// that is not UTF-8 or holds a NUL byte, with what is wrong.
 #[allow(clippy::type_complexity)]
 fn record_cells<'r>(
-    rec: &'r csv::ByteRecord,
+    rec: &split::Record<'r>,
     width: usize,
     buf: Vec<&str>,
 ) -> Result<Vec<&'r str>, (usize, &'static str, Vec<&'static str>)> {
@@ -998,7 +974,7 @@ fn record_cells<'r>(
     // ASCII several times faster than `std` on records of a few hundred bytes). A cell
     // boundary inside a character (a cell ending in half of one) fails `get` and falls
     // through to the cell-by-cell check.
-    if let Ok(all) = simdutf8::basic::from_utf8(rec.as_slice()) {
+    if let Ok(all) = simdutf8::basic::from_utf8(rec.bytes()) {
         if memchr::memchr(0, all.as_bytes()).is_none() {
             for i in 0..width.min(rec.len()) {
                 match rec.range(i).and_then(|r| all.get(r)) {
@@ -1046,18 +1022,4 @@ fn found_columns<'a>(names: impl Iterator<Item = &'a str>) -> String {
         out.push(format!("... ({total} columns in all)"));
     }
     out.join(", ")
-}
-
-fn csv_io(e: csv::Error, shown: &str) -> IngestError {
-    let msg = e.to_string();
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => IngestError::Io {
-            path: shown.to_string(),
-            error: io,
-        },
-        _ => IngestError::Io {
-            path: shown.to_string(),
-            error: std::io::Error::new(std::io::ErrorKind::InvalidData, msg),
-        },
-    }
 }
