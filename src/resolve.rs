@@ -226,7 +226,8 @@ fn sort_keys(keys: &mut [SortKey], full: impl Fn(usize, usize) -> Ordering + Syn
 /// The sorted order of `keys` (one per record, sorted here in parallel by [`sort_keys`])
 /// and, per position of that order, whether the record is kept: among adjacent records
 /// that `same` calls copies of one record, only the [`prefer`]red one (of identical rows
-/// the first). The same records as [`duplicates`] by a sort the records need anyway.
+/// the first). The same records as [`duplicates`], by a sort of 24-byte keys (in
+/// parallel) instead of a hash map of the keys.
 fn sorted_survivors<T: std::fmt::Debug + Sync>(
     records: &[T],
     mut keys: Vec<SortKey>,
@@ -261,30 +262,28 @@ fn sorted_survivors<T: std::fmt::Debug + Sync>(
     (keys.into_iter().map(|k| k.at).collect(), keep)
 }
 
-/// Puts the records in `order` and removes those not kept (`keep` per new position),
-/// counting them per file. The records not kept are put after the others by the same
-/// permutation and cut off, so no record is moved a second time by a removal.
-fn reorder<T>(
+/// Removes the records not kept (`keep` per position of the sorted `order`), counting
+/// them per file; the others stay where they are. No record is moved but to close the gap
+/// a removed one left: the records stay in the order of their files, and linking, which
+/// visits them in that order, makes no choice by it (every choice goes through the
+/// tie-break of [`order`], ids included), so row order still changes no output. They are
+/// put in device order once, after linking ([`in_device_order`]), instead of being put in
+/// id order here first (at 10M records, a permutation of gigabytes at random places).
+fn remove_unkept<T>(
     records: &mut Vec<T>,
     order: Vec<usize>,
     keep: Vec<bool>,
     file_of: impl Fn(&T) -> u16,
     removed: &mut [u64],
 ) {
-    let kept = keep.iter().filter(|&&k| k).count();
-    let order = if kept == order.len() {
-        order
-    } else {
-        let with = |k: bool| order.iter().zip(&keep).filter(move |p| *p.1 == k);
-        with(true).chain(with(false)).map(|(&i, _)| i).collect()
-    };
-    permute(records, order);
-    for r in &records[kept..] {
-        if let Some(n) = removed.get_mut(file_of(r) as usize) {
-            *n += 1;
-        }
+    if !keep.contains(&false) {
+        return;
     }
-    records.truncate(kept);
+    let mut drop = vec![false; records.len()];
+    for (&at, &k) in order.iter().zip(&keep) {
+        drop[at] = !k;
+    }
+    remove(records, drop, file_of, removed);
 }
 
 /// Removes the records [`duplicates`] marked, counting them per file (`removed[file]`).
@@ -341,8 +340,9 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
             Records::Autopilot(v) => append(&mut fleet.autopilot, v, fi, |r, f| r.file = f),
         }
     }
-    // Each source is deduplicated and sorted on its own, the four in parallel; the copies
-    // removed are counted per file and added to the inputs' skip counts afterwards.
+    // Each source is deduplicated on its own (Autopilot also sorted), the four in parallel;
+    // the copies removed are counted per file and added to the inputs' skip counts
+    // afterwards.
     let files = inputs.len();
     let Fleet {
         intune,
@@ -420,8 +420,8 @@ fn tidy_intune(v: &mut Vec<IntuneRecord>, files: usize) -> Vec<u64> {
         |r| (r.file, r.line),
     );
     drop(t);
-    let _t = crate::timing::span("    gather: intune reorder");
-    reorder(v, order, keep, |r| r.file, &mut removed);
+    let _t = crate::timing::span("    gather: intune copies removed");
+    remove_unkept(v, order, keep, |r| r.file, &mut removed);
     removed
 }
 
@@ -444,8 +444,8 @@ fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
         |r| (r.file, r.line),
     );
     drop(t);
-    let t = crate::timing::span("    gather: entra reorder");
-    reorder(v, order, keep, |r| r.file, &mut removed);
+    let t = crate::timing::span("    gather: entra copies removed");
+    remove_unkept(v, order, keep, |r| r.file, &mut removed);
     drop(t);
     let _t = crate::timing::span("    gather: entra device ids");
     // Two objects claiming one device id would make two devices with one key: one is kept.
@@ -469,7 +469,7 @@ fn tidy_configmgr(v: &mut Vec<ConfigMgrRecord>, files: usize) -> Vec<u64> {
         |r| r.non_empty,
         |r| (r.file, r.line),
     );
-    reorder(v, order, keep, |r| r.file, &mut removed);
+    remove_unkept(v, order, keep, |r| r.file, &mut removed);
     removed
 }
 
