@@ -34,12 +34,11 @@ pub struct Fleet {
 
 impl Fleet {
     /// The column of `field` as spelled in file `file`, else `default`.
-    pub fn column(&self, file: u16, field: &str, default: &'static str) -> String {
+    pub fn column(&self, file: u16, field: &str, default: &'static str) -> &str {
         self.columns
             .get(file as usize)
             .and_then(|c| c.get(field))
-            .cloned()
-            .unwrap_or_else(|| default.to_string())
+            .map_or(default, String::as_str)
     }
 }
 

@@ -13,7 +13,8 @@ use crate::resolve::Resolved;
 struct Ev<'a> {
     r: &'a Resolved,
     di: usize,
-    parts: Vec<String>,
+    /// The parts so far, joined by `; ` as they come (one string per finding).
+    out: String,
 }
 
 fn show(v: Option<&str>) -> &str {
@@ -52,10 +53,18 @@ impl Ev<'_> {
     }
     fn src(&mut self, source: &str, file: u16, field: &str, default: &'static str, value: &str) {
         let col = self.r.fleet.column(file, field, default);
-        self.parts.push(format!("{source}:{col}={value}"));
+        self.part(format_args!("{source}:{col}={value}"));
+    }
+    fn part(&mut self, part: std::fmt::Arguments<'_>) {
+        use std::fmt::Write;
+        if !self.out.is_empty() {
+            self.out.push_str("; ");
+        }
+        // Writing into a String cannot fail.
+        let _ = self.out.write_fmt(part);
     }
     fn derived(&mut self, name: &str, value: impl std::fmt::Display) {
-        self.parts.push(format!("{name}={value}"));
+        self.part(format_args!("{name}={value}"));
     }
     fn ownership(&mut self, c: &Classified) {
         match c.ownership_source {
@@ -169,7 +178,7 @@ pub fn for_rule(
     let mut e = Ev {
         r,
         di,
-        parts: Vec::new(),
+        out: String::new(),
     };
     match code {
         "FLT001" => {
@@ -448,5 +457,5 @@ pub fn for_rule(
         }
         _ => {}
     }
-    e.parts.join("; ")
+    e.out
 }
