@@ -379,11 +379,11 @@ pub fn write_devices(
     w.end_row()?;
     for (d, f) in devices.iter().zip(findings) {
         for c in 0..DEVICE_COLUMNS.len() {
-            let cell = device_cell(c, d, f);
-            if FREE_TEXT.contains(&c) {
-                w.field(cell.as_bytes());
-            } else {
-                w.plain(cell.as_bytes());
+            match device_cell(c, d, f) {
+                // Formatted here (a GUID id, a timestamp): never quoted or neutralised.
+                cell @ (Cell::Guid(_) | Cell::Stamp(_)) => w.plain(cell.as_bytes()),
+                cell if FREE_TEXT.contains(&c) => w.field(cell.as_bytes()),
+                cell => w.plain(cell.as_bytes()),
             }
         }
         w.end_row()?;
