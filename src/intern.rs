@@ -42,9 +42,14 @@ thread_local! {
 
 impl Sym {
     pub fn new(s: &str) -> Sym {
+        Sym::with_text(s).0
+    }
+
+    /// [`Sym::new`], and the interned text (valid for the rest of the process).
+    pub fn with_text(s: &str) -> (Sym, &'static str) {
         LOCAL.with(|local| {
-            if let Some(&sym) = local.borrow().ids.get(s) {
-                return sym;
+            if let Some((&text, &sym)) = local.borrow().ids.get_key_value(s) {
+                return (sym, text);
             }
             let (text, sym) = {
                 let mut global = GLOBAL.lock().unwrap_or_else(PoisonError::into_inner);
@@ -65,7 +70,7 @@ impl Sym {
                 }
             };
             local.borrow_mut().ids.insert(text, sym);
-            sym
+            (sym, text)
         })
     }
 
@@ -165,6 +170,10 @@ mod tests {
         assert_ne!(Sym::new("Windows"), Sym::new("windows"));
         assert_eq!(Sym::new(""), Sym::new(""));
         assert_eq!(std::mem::size_of::<Option<Sym>>(), 4);
+        // The interned text itself, as the row builders' per-field memory keeps it.
+        let (c, text) = Sym::with_text("10.0.26100.2314");
+        assert_eq!((c, text), (a, a.as_str()));
+        assert_eq!(Sym::with_text("Pro").0, Sym::new("Pro"));
     }
 
     #[test]

@@ -320,6 +320,8 @@ struct Builder {
     columns: BTreeMap<&'static str, String>,
     /// The projected cells of the row being built, kept between rows for its allocation.
     scratch: Vec<Option<&'static str>>,
+    /// Per field, the last value interned ([`table::Row::sym`]).
+    last_syms: Vec<table::LastSym>,
 }
 
 /// An empty vector that reuses the allocation of `v` for borrows of another lifetime (the
@@ -348,6 +350,7 @@ impl Builder {
             include_servers,
             columns: BTreeMap::new(),
             scratch: Vec::new(),
+            last_syms: Vec::new(),
         }
     }
 
@@ -431,11 +434,16 @@ impl Builder {
         }
         let index = self.records.len();
         let pending_before = self.pending.len();
+        let fields = fields_of(self.source);
+        if self.last_syms.len() != fields.len() {
+            self.last_syms = vec![Default::default(); fields.len()];
+        }
         let mut row = Row {
             cells: &projected,
+            last_syms: &self.last_syms,
             line,
             record_index: index,
-            fields: fields_of(self.source),
+            fields,
             projection: &self.projection,
             diag: &mut self.diag,
             pending_dates: &mut self.pending,

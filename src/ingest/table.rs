@@ -97,9 +97,16 @@ pub struct PendingDate {
     pub line: u64,
 }
 
+/// The last value a field interned, and its symbol: the next row's value is most often
+/// the same (an OS, a compliance state), and one comparison then stands for the intern
+/// table's look-up.
+pub type LastSym = std::cell::Cell<Option<(crate::intern::Sym, &'static str)>>;
+
 /// What a row builder may consult and report into while it reads one row.
 pub struct Row<'a> {
     pub cells: &'a [Option<&'a str>],
+    /// Per field (empty: no memory of earlier rows).
+    pub last_syms: &'a [LastSym],
     pub line: u64,
     pub record_index: usize,
     pub fields: &'static [Field],
@@ -124,7 +131,18 @@ impl Row<'_> {
 
     /// A low-cardinality cell, interned.
     pub fn sym(&self, f: usize) -> Option<crate::intern::Sym> {
-        self.str(f).map(crate::intern::Sym::new)
+        let s = self.str(f)?;
+        let Some(last) = self.last_syms.get(f) else {
+            return Some(crate::intern::Sym::new(s));
+        };
+        match last.get() {
+            Some((sym, text)) if text == s => Some(sym),
+            _ => {
+                let (sym, text) = crate::intern::Sym::with_text(s);
+                last.set(Some((sym, text)));
+                Some(sym)
+            }
+        }
     }
 
     fn column_name(&self, f: usize) -> String {

@@ -322,6 +322,67 @@ fn alnum_eq_ignore_case(s: &str, word: &str) -> bool {
         && kept.next().is_none()
 }
 
+/// A value of a rule-frame column, and the builder its column is filled with row by row:
+/// booleans straight into a bitmap, text into views, nothing held twice.
+trait Cell: Sized {
+    type Builder;
+    fn builder(name: &str, n: usize) -> Self::Builder;
+    fn push(b: &mut Self::Builder, v: Self);
+    fn finish(b: Self::Builder) -> Column;
+}
+
+impl Cell for bool {
+    type Builder = BooleanChunkedBuilder;
+    fn builder(name: &str, n: usize) -> Self::Builder {
+        BooleanChunkedBuilder::new(name.into(), n)
+    }
+    fn push(b: &mut Self::Builder, v: bool) {
+        b.append_value(v);
+    }
+    fn finish(b: Self::Builder) -> Column {
+        b.finish().into_column()
+    }
+}
+
+impl Cell for u32 {
+    type Builder = (PlSmallStr, Vec<u32>);
+    fn builder(name: &str, n: usize) -> Self::Builder {
+        (name.into(), Vec::with_capacity(n))
+    }
+    fn push(b: &mut Self::Builder, v: u32) {
+        b.1.push(v);
+    }
+    fn finish(b: Self::Builder) -> Column {
+        Column::new(b.0, b.1)
+    }
+}
+
+impl Cell for Option<i64> {
+    type Builder = PrimitiveChunkedBuilder<Int64Type>;
+    fn builder(name: &str, n: usize) -> Self::Builder {
+        PrimitiveChunkedBuilder::new(name.into(), n)
+    }
+    fn push(b: &mut Self::Builder, v: Self) {
+        b.append_option(v);
+    }
+    fn finish(b: Self::Builder) -> Column {
+        b.finish().into_column()
+    }
+}
+
+impl Cell for Option<&'static str> {
+    type Builder = StringChunkedBuilder;
+    fn builder(name: &str, n: usize) -> Self::Builder {
+        StringChunkedBuilder::new(name.into(), n)
+    }
+    fn push(b: &mut Self::Builder, v: Self) {
+        b.append_option(v);
+    }
+    fn finish(b: Self::Builder) -> Column {
+        b.finish().into_column()
+    }
+}
+
 /// The facts and the classification as one frame, the input of the rule expressions.
 pub fn frame(devices: &[Classified], facts: &[Facts]) -> PolarsResult<DataFrame> {
     let n = devices.len();
@@ -330,12 +391,12 @@ pub fn frame(devices: &[Classified], facts: &[Facts]) -> PolarsResult<DataFrame>
     // 1M.
     macro_rules! by_rows {
         ($rows:expr, |$r:ident| { $( $column:ident: $ty:ty = $e:expr ),* $(,)? }) => {{
-            struct Columns { $( $column: Vec<$ty>, )* }
-            let mut c = Columns { $( $column: Vec::with_capacity(n), )* };
+            struct Columns { $( $column: <$ty as Cell>::Builder, )* }
+            let mut c = Columns { $( $column: <$ty>::builder(stringify!($column), n), )* };
             for $r in $rows {
-                $( c.$column.push($e); )*
+                $( <$ty>::push(&mut c.$column, $e); )*
             }
-            vec![$( Column::new(stringify!($column).into(), c.$column), )*]
+            vec![$( <$ty>::finish(c.$column), )*]
         }};
     }
     // Three passes of about equal work, on whichever core is free (the rules find their
