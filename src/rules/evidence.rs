@@ -457,5 +457,8 @@ pub fn for_rule(
         }
         _ => {}
     }
+    // Held until the report is written, for millions of findings: without the room the
+    // string grew by (`join` gave exactly the length).
+    e.out.shrink_to_fit();
     e.out
 }
