@@ -153,6 +153,23 @@ impl EnrollmentType {
 /// Parses a join type as Intune spells it (`Azure AD joined`, `Microsoft Entra hybrid
 /// joined`, Graph `hybridAzureADJoined`, ...). `Unknown` and empty are absent.
 pub fn parse_join_type(raw: &str) -> Option<JoinType> {
+    // The spellings the exports write, matched as they are (see `Trust::parse`).
+    match raw {
+        "Microsoft Entra joined" | "Azure AD joined" | "azureADJoined" => {
+            Some(JoinType::EntraJoined)
+        }
+        "Microsoft Entra hybrid joined" | "Hybrid Azure AD joined" | "hybridAzureADJoined" => {
+            Some(JoinType::HybridJoined)
+        }
+        "Microsoft Entra registered" | "Azure AD registered" | "azureADRegistered" => {
+            Some(JoinType::Registered)
+        }
+        _ => parse_join_type_any(raw),
+    }
+}
+
+/// [`parse_join_type`] of any spelling.
+fn parse_join_type_any(raw: &str) -> Option<JoinType> {
     super::value::with_lower(raw, |s| {
         if s.contains("hybrid") || s == "3" {
             Some(JoinType::HybridJoined)
@@ -272,5 +289,34 @@ pub fn date_slot(rec: &mut IntuneRecord, field: usize) -> Option<&mut Option<Mic
         LAST_SYNC => Some(&mut rec.last_sync),
         SNAPSHOT_TIME => Some(&mut rec.snapshot_time),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_type_spellings_read_as_exact_matches_read_as_any_spelling() {
+        for raw in [
+            "Microsoft Entra joined",
+            "Azure AD joined",
+            "azureADJoined",
+            "Microsoft Entra hybrid joined",
+            "Hybrid Azure AD joined",
+            "hybridAzureADJoined",
+            "Microsoft Entra registered",
+            "Azure AD registered",
+            "azureADRegistered",
+        ] {
+            assert!(parse_join_type(raw).is_some(), "{raw}");
+            assert_eq!(parse_join_type(raw), parse_join_type_any(raw), "{raw}");
+        }
+        assert_eq!(parse_join_type("3"), Some(JoinType::HybridJoined));
+        assert_eq!(
+            parse_join_type(" AZURE AD JOINED"),
+            Some(JoinType::EntraJoined)
+        );
+        assert_eq!(parse_join_type("Unknown"), None);
     }
 }
