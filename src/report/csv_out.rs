@@ -37,11 +37,6 @@ pub const DEVICE_COLUMNS: &[&str] = &[
     "autopilot_object_id",
 ];
 
-/// The device columns that hold text from the exports (names, ids that need not be GUIDs,
-/// serials, versions, users) or may (`last_seen` outside years 0000-9999 in its general
-/// form): the only ones that can need quoting or neutralising.
-const FREE_TEXT: [usize; 10] = [0, 1, 10, 12, 13, 14, 16, 18, 19, 25];
-
 /// Prefixes `'` to a cell a spreadsheet would run as a formula.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
     if runs_as_formula(cell.as_bytes()) {
@@ -312,6 +307,50 @@ impl<W: Write> Rows<W> {
         self.buf.extend_from_slice(cell);
     }
 
+    /// A GUID formatted straight into the row (lower case, hyphenated), or an empty cell.
+    fn guid(&mut self, g: Option<Guid>) {
+        if !std::mem::take(&mut self.first) {
+            self.buf.push(b',');
+        }
+        if let Some(g) = g {
+            let at = self.buf.len();
+            self.buf.resize(at + 36, 0);
+            if let Ok(cell) = <&mut [u8; 36]>::try_from(&mut self.buf[at..]) {
+                g.format_bytes(cell);
+            }
+        }
+    }
+
+    /// An id: a GUID formatted here, any other id as export text.
+    fn id(&mut self, id: Option<&Id>) {
+        match id {
+            Some(&Id::Guid(g)) => self.guid(Some(g)),
+            Some(Id::Text(t)) => self.field(t.as_bytes()),
+            None => self.plain(b""),
+        }
+    }
+
+    /// A timestamp as `YYYY-MM-DDTHH:MM:SSZ`; outside years 0000-9999, its general form.
+    fn stamp(&mut self, us: crate::ingest::value::Micros) {
+        let mut buf = [0; 20];
+        if format_ts_bytes(us, &mut buf) {
+            self.plain(&buf);
+        } else {
+            self.field(format_ts(us).as_bytes());
+        }
+    }
+
+    /// Words of a fixed vocabulary joined by `sep` into one cell.
+    fn list(&mut self, items: &[&str], sep: &[u8]) {
+        self.plain(b"");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.buf.extend_from_slice(sep);
+            }
+            self.buf.extend_from_slice(item.as_bytes());
+        }
+    }
+
     fn end_row(&mut self) -> io::Result<()> {
         self.buf.push(b'\n');
         self.first = true;
@@ -378,17 +417,50 @@ pub fn write_devices(
     DEVICE_COLUMNS.iter().for_each(|c| w.field(c.as_bytes()));
     w.end_row()?;
     for (d, f) in devices.iter().zip(findings) {
-        for c in 0..DEVICE_COLUMNS.len() {
-            match device_cell(c, d, f) {
-                // Formatted here (a GUID id, a timestamp): never quoted or neutralised.
-                cell @ (Cell::Guid(_) | Cell::Stamp(_)) => w.plain(cell.as_bytes()),
-                cell if FREE_TEXT.contains(&c) => w.field(cell.as_bytes()),
-                cell => w.plain(cell.as_bytes()),
-            }
-        }
+        device_row(&mut w, d, f);
         w.end_row()?;
     }
     w.finish()
+}
+
+/// One row of devices.csv, written field by field into the row buffer: the cells of
+/// [`device_cell`] in [`DEVICE_COLUMNS`] order (a test holds the two together), with no
+/// cell value in between and the GUIDs and timestamps formatted in place. Text from the
+/// exports (names, ids that are not GUIDs, serials, versions, users, and `last_seen`
+/// outside years 0000-9999 in its general form) is quoted and neutralised as needed; the
+/// rest never needs it.
+fn device_row<W: Write>(w: &mut Rows<W>, d: &Classified, f: &DeviceFindings) {
+    let text = |w: &mut Rows<W>, v: Option<&str>| w.field(v.unwrap_or("").as_bytes());
+    let word = |w: &mut Rows<W>, v: &str| w.plain(v.as_bytes());
+    w.id(Some(&d.device_key));
+    text(w, d.device_name.as_deref());
+    word(w, d.state.as_str());
+    word(w, d.join_type.as_str());
+    word(w, d.management.as_str());
+    word(w, d.ownership.as_str());
+    word(w, d.ownership_source.as_str());
+    word(w, d.enrollment_method.as_str());
+    word(w, b(d.autopilot_registered));
+    word(w, b(d.stale));
+    match d.last_seen {
+        Some(us) => w.stamp(us),
+        None => word(w, ""),
+    }
+    w.guid(d.entra_device_id);
+    w.id(d.entra_object_id.as_ref());
+    w.id(d.intune_device_id.as_ref());
+    text(w, d.configmgr_resource_id.as_deref());
+    w.guid(d.autopilot_id);
+    text(w, d.serial_number.as_deref());
+    word(w, d.os.map(Os::as_str).unwrap_or(""));
+    text(w, d.os_version.as_deref());
+    text(w, d.primary_user.as_deref());
+    word(w, sources_label(d.sources));
+    w.list(&f.0, b";");
+    word(w, f.1.map(Severity::as_str).unwrap_or(""));
+    word(w, b(d.tenant_attached));
+    word(w, workloads_label(d.workloads));
+    w.id(d.autopilot_object_id.as_ref());
 }
 
 #[cfg(test)]
@@ -461,6 +533,103 @@ mod tests {
             raw: bool,
         ) {
             proptest::prop_assert_eq!(by_rows(&rows, raw), by_csv_crate(&rows, raw));
+        }
+    }
+
+    /// A device with every optional cell set, from export text `t`.
+    fn device(key: Id, t: &str, last_seen: Option<i64>) -> Classified {
+        use crate::model::*;
+        Classified {
+            device_key: key,
+            device_name: Some(t.into()),
+            state: State::HybridPending,
+            join_type: JoinType::HybridPending,
+            management: Management::CoManaged,
+            ownership: Ownership::Personal,
+            ownership_source: OwnershipSource::Inferred,
+            enrollment_method: EnrollmentMethod::CoManagement,
+            autopilot_registered: true,
+            stale: true,
+            last_seen,
+            entra_device_id: Some(Guid::from_u128(0xab << 100 | 0xcd)),
+            entra_object_id: Some(Id::new(t)),
+            intune_device_id: Some(Id::new("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")),
+            configmgr_resource_id: Some(t.into()),
+            autopilot_id: Some(Guid::from_u128(7)),
+            serial_number: Some(t.into()),
+            os: Some(Os::WindowsServer),
+            os_version: (!t.is_empty()).then(|| crate::intern::Sym::new(t)),
+            primary_user: Some(t.into()),
+            sources: Source::ALL.iter().copied().collect(),
+            tenant_attached: true,
+            workloads: [Workload::Compliance, Workload::OfficeApps]
+                .into_iter()
+                .collect(),
+            autopilot_object_id: Some(Id::new(t)),
+            intune_mdm: true,
+            configmgr_client: true,
+        }
+    }
+
+    /// devices.csv's rows are [`device_cells`] as the csv crate writes them, formulas
+    /// neutralised (or not, raw): the same columns in the same order, quoted alike.
+    #[test]
+    fn device_rows_are_the_device_cells_as_the_csv_crate_writes_them() {
+        let mut devices = Vec::new();
+        for (i, t) in ["", "LAPTOP-1", "=1+1", "a,\"b\"", "-x\ny", "@u", "ü é"]
+            .into_iter()
+            .enumerate()
+        {
+            let key = if i % 2 == 0 {
+                Id::new("8a5a6b34-f85b-469d-92b3-19878bb2393b")
+            } else {
+                Id::new(&format!("{t}{i}"))
+            };
+            // A timestamp of this year, none, and one before year 0 (its general form).
+            let seen = [
+                Some(1_795_000_000_000_000),
+                None,
+                Some(-62_200_000_000_000_000),
+            ];
+            devices.push(device(key, t, seen[i % 3]));
+        }
+        let mut bare = device(Id::new("k"), "", None);
+        bare.device_name = None;
+        bare.entra_device_id = None;
+        bare.entra_object_id = None;
+        bare.intune_device_id = None;
+        bare.autopilot_id = None;
+        bare.os = None;
+        bare.sources = Set::new();
+        bare.workloads = Set::new();
+        devices.push(bare);
+        let findings: Vec<DeviceFindings> = (0..devices.len())
+            .map(|i| {
+                let codes = ["FLT001", "FLT006", "FLT102"];
+                (
+                    codes[..i % 4].to_vec(),
+                    (i % 4 > 0).then_some(Severity::Warning),
+                )
+            })
+            .collect();
+        let rows: Vec<Vec<String>> = devices
+            .iter()
+            .zip(&findings)
+            .map(|(d, f)| device_cells(d, f).iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert!(rows.iter().all(|r| r.len() == DEVICE_COLUMNS.len()));
+        for raw in [false, true] {
+            let mut out = Vec::new();
+            let mut w = Rows::new(&mut out, raw);
+            for (d, f) in devices.iter().zip(&findings) {
+                device_row(&mut w, d, f);
+                w.end_row().unwrap();
+            }
+            w.finish().unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(by_csv_crate(&rows, raw)).unwrap()
+            );
         }
     }
 
