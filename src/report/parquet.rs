@@ -200,6 +200,17 @@ const UNIQUE_TEXT: [&str; 9] = [
     "autopilot_object_id",
 ];
 
+/// The ids whose order has nothing to do with the devices' (see `write_devices_in_groups`).
+const UNORDERED: [&str; 7] = [
+    "device_name",
+    "entra_object_id",
+    "intune_device_id",
+    "configmgr_resource_id",
+    "autopilot_id",
+    "serial_number",
+    "autopilot_object_id",
+];
+
 pub fn write_devices(
     devices: &[Classified],
     findings: &[DeviceFindings],
@@ -239,17 +250,31 @@ pub fn write_devices_in_groups(
             e.iter_mut().for_each(|e| *e = Encoding::Plain);
         }
     }
-    // The options `ParquetWriter` gives its own pages (statistics by default, format 1.0).
-    let options = PageOptions {
-        statistics: StatisticsOptions::default(),
-        compression: CompressionOptions::Uncompressed,
-        version: Version::V1,
-        data_page_size: None,
-    };
-    write_group(&mut writer, first, &encodings, options).map_err(to_io)?;
+    // The options `ParquetWriter` gives its own pages (statistics by default, format 1.0),
+    // but for the ids in no order: devices are sorted by `device_key` (and most keys are
+    // the Entra device id), so a row group's smallest and largest of any other id span
+    // nearly all ids and can never skip a group; they cost a comparison per value. Their
+    // null counts stay.
+    let options: Vec<PageOptions> = DEVICE_COLUMNS
+        .iter()
+        .map(|name| {
+            let mut statistics = StatisticsOptions::default();
+            if UNORDERED.contains(name) {
+                statistics.min_value = false;
+                statistics.max_value = false;
+            }
+            PageOptions {
+                statistics,
+                compression: CompressionOptions::Uncompressed,
+                version: Version::V1,
+                data_page_size: None,
+            }
+        })
+        .collect();
+    write_group(&mut writer, first, &encodings, &options).map_err(to_io)?;
     for (d, f) in devices.chunks(group).zip(findings.chunks(group)).skip(1) {
         let df = device_frame(d, f).map_err(to_io)?;
-        write_group(&mut writer, df, &encodings, options).map_err(to_io)?;
+        write_group(&mut writer, df, &encodings, &options).map_err(to_io)?;
     }
     writer.finish().map_err(to_io)?;
     Ok(())
@@ -263,7 +288,7 @@ fn write_group(
     writer: &mut BatchedWriter<std::fs::File>,
     mut df: DataFrame,
     encodings: &[Vec<polars_parquet::write::Encoding>],
-    options: PageOptions,
+    options: &[PageOptions],
 ) -> PolarsResult<()> {
     df.rechunk_mut();
     let types = writer.parquet_schema().fields().to_vec();
@@ -278,7 +303,8 @@ fn write_group(
             .par_iter()
             .zip(&types)
             .zip(encodings)
-            .map(|((array, type_), encoding)| {
+            .zip(options)
+            .map(|(((array, type_), encoding), &options)| {
                 array_to_columns(array, type_.clone(), options, encoding)?
                     .into_iter()
                     .map(|pages| {

@@ -358,6 +358,38 @@ fn devices_parquet_holds_the_csv_values_and_the_value_sets_as_enums() {
     // Some devices have a severity, some have none (a null, not a category).
     let sev = df.column("max_severity").unwrap();
     assert!(sev.null_count() > 0 && sev.null_count() < df.height());
+    // Statistics: the smallest and largest value of the columns in device order (the key,
+    // the Entra device id, the rest), only null counts for the ids in no order.
+    let mut file = std::fs::File::open(out.path().join("devices.parquet")).unwrap();
+    let meta = polars_parquet::parquet::read::read_metadata(&mut file).unwrap();
+    let unordered = [
+        "device_name",
+        "entra_object_id",
+        "intune_device_id",
+        "configmgr_resource_id",
+        "autopilot_id",
+        "serial_number",
+        "autopilot_object_id",
+    ];
+    let mut checked = 0;
+    for group in &meta.row_groups {
+        for column in group.parquet_columns() {
+            let name = column.descriptor().path_in_schema[0].to_string();
+            let stats = column
+                .statistics(&meta.footer_buf)
+                .unwrap_or_else(|| panic!("{name}: no statistics"))
+                .unwrap();
+            // Text columns (the ids, names, the value sets); booleans and times aside.
+            let polars_parquet::parquet::statistics::Statistics::Binary(stats) = stats else {
+                continue;
+            };
+            assert!(stats.null_count.is_some(), "{name}");
+            let ranged = stats.min_value.is_some() && stats.max_value.is_some();
+            assert_eq!(ranged, !unordered.contains(&name.as_str()), "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 12, "{checked} text columns checked");
 }
 
 #[test]
