@@ -343,13 +343,20 @@ pub fn evaluate(
     let mut hits: Vec<(&'static Rule, Severity, usize)> = Vec::new();
     for (rule, severity) in &rules {
         let column = fired.column(rule.code)?.as_materialized_series().bool()?;
-        hits.extend(
-            column
-                .iter()
-                .enumerate()
-                .filter(|(_, hit)| *hit == Some(true))
-                .map(|(di, _)| (*rule, *severity, di)),
-        );
+        // The set bits of each chunk (nulls were filled with false: a set value bit of a
+        // null could only come from a chunk with a validity mask, checked then).
+        let mut offset = 0;
+        for array in column.downcast_iter() {
+            let validity = array.validity();
+            hits.extend(
+                array
+                    .values()
+                    .true_idx_iter()
+                    .filter(|&i| validity.is_none_or(|v| v.get_bit(i)))
+                    .map(|i| (*rule, *severity, offset + i)),
+            );
+            offset += array.len();
+        }
     }
     drop(fired);
     outcome.findings = hits
@@ -378,11 +385,18 @@ pub fn evaluate(
         })
         .collect();
     // Devices come from `classify` in device_key order, so a device's index orders like
-    // its key (and ties keep their order either way: the sort is stable).
-    if devices
+    // its key (and ties keep their order either way: the sort is stable). The findings
+    // were made rule by rule, each rule's in device order: with the rules in code order
+    // (the catalogue's), they are sorted already.
+    let in_key_order = devices
         .windows(2)
-        .all(|w| w[0].device_key <= w[1].device_key)
-    {
+        .all(|w| w[0].device_key <= w[1].device_key);
+    if in_key_order && rules.windows(2).all(|w| w[0].0.code < w[1].0.code) {
+        debug_assert!(outcome
+            .findings
+            .windows(2)
+            .all(|w| (w[0].rule.code, w[0].device) <= (w[1].rule.code, w[1].device)));
+    } else if in_key_order {
         outcome.findings.sort_by_key(|f| (f.rule.code, f.device));
     } else {
         outcome.findings.sort_by(|a, b| {
