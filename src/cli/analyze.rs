@@ -91,12 +91,12 @@ fn print_summary(a: &analyze::Analysis, out: &std::path::Path) -> Result<()> {
         a.inputs.len(),
         a.devices.len()
     )?;
-    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut counts = vec![0usize; fleetstate::model::State::ALL.len()];
     for d in &a.devices {
-        *counts.entry(d.state.as_str()).or_default() += 1;
+        counts[d.state as usize] += 1;
     }
     for s in fleetstate::model::State::ALL {
-        let n = counts.get(s.as_str()).copied().unwrap_or(0);
+        let n = counts[*s as usize];
         if n > 0 {
             writeln!(err, "  {:<16} {n:>9}", s.as_str())?;
         }
