@@ -2,7 +2,7 @@
 //! timestamp, the closed value sets of model.md and the sets `sources` and `workloads` as
 //! enums), raw values (no formula neutralising).
 
-use super::csv_out::{device_cell, source_labels, workload_labels, DeviceFindings, DEVICE_COLUMNS};
+use super::csv_out::{source_labels, workload_labels, DeviceFindings, DEVICE_COLUMNS};
 use crate::classify::Classified;
 use crate::ingest::value::{Guid, Id};
 use crate::model::Member;
@@ -20,141 +20,195 @@ fn to_io(e: PolarsError) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-/// Builds the device frame (also the input of later stages that work on frames): one
-/// column at a time, in parallel, straight from the devices (no per-cell strings).
+/// Builds the device frame straight from the devices (no per-cell strings), in two passes
+/// of about equal work, one per core: the ids and names, and the rest. Each pass reads
+/// every device once and appends to all of its columns; a pass per column read each
+/// device's cache line 26 times, the devices being many times the caches.
 pub fn device_frame(
     devices: &[Classified],
     findings: &[DeviceFindings],
 ) -> PolarsResult<DataFrame> {
     let n = devices.len();
-    let columns: Vec<Column> = DEVICE_COLUMNS
-        .par_iter()
-        .enumerate()
-        .map(|(i, &name)| -> PolarsResult<Column> {
-            let bools = |f: fn(&Classified) -> bool| {
-                Column::new(name.into(), devices.iter().map(f).collect::<Vec<_>>())
-            };
-            Ok(match name {
-                "state" => value_set(name, devices.iter().map(|d| Some(d.state)))?,
-                "join_type" => value_set(name, devices.iter().map(|d| Some(d.join_type)))?,
-                "management" => value_set(name, devices.iter().map(|d| Some(d.management)))?,
-                "ownership" => value_set(name, devices.iter().map(|d| Some(d.ownership)))?,
-                "ownership_source" => {
-                    value_set(name, devices.iter().map(|d| Some(d.ownership_source)))?
-                }
-                "enrollment_method" => {
-                    value_set(name, devices.iter().map(|d| Some(d.enrollment_method)))?
-                }
-                "os" => value_set(name, devices.iter().map(|d| d.os))?,
-                "max_severity" => value_set(name, findings.iter().map(|f| f.1))?,
-                "sources" => set_column(
-                    name,
-                    source_labels(),
-                    devices.iter().map(|d| d.sources.bits()),
-                )?,
-                "workloads" => set_column(
-                    name,
-                    workload_labels(),
-                    devices.iter().map(|d| d.workloads.bits()),
-                )?,
-                "autopilot_registered" => bools(|d| d.autopilot_registered),
-                "stale" => bools(|d| d.stale),
-                "tenant_attached" => bools(|d| d.tenant_attached),
-                "last_seen" => Column::new(
-                    name.into(),
-                    devices.iter().map(|d| d.last_seen).collect::<Vec<_>>(),
-                )
-                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?,
-                "device_key" => id_column(name, devices.iter().map(|d| Some(&d.device_key))),
-                "device_name" => {
-                    text_column(name, devices.iter().map(|d| d.device_name.as_deref()))
-                }
-                "entra_device_id" => guid_column(name, devices.iter().map(|d| d.entra_device_id)),
-                "entra_object_id" => {
-                    id_column(name, devices.iter().map(|d| d.entra_object_id.as_ref()))
-                }
-                "intune_device_id" => {
-                    id_column(name, devices.iter().map(|d| d.intune_device_id.as_ref()))
-                }
-                "configmgr_resource_id" => text_column(
-                    name,
-                    devices.iter().map(|d| d.configmgr_resource_id.as_deref()),
-                ),
-                "autopilot_id" => guid_column(name, devices.iter().map(|d| d.autopilot_id)),
-                "serial_number" => {
-                    text_column(name, devices.iter().map(|d| d.serial_number.as_deref()))
-                }
-                "os_version" => text_column(name, devices.iter().map(|d| d.os_version.as_deref())),
-                "primary_user" => {
-                    text_column(name, devices.iter().map(|d| d.primary_user.as_deref()))
-                }
-                "autopilot_object_id" => {
-                    id_column(name, devices.iter().map(|d| d.autopilot_object_id.as_ref()))
-                }
-                _ => StringChunked::from_iter_options(
-                    name.into(),
-                    devices.iter().zip(findings).map(|(d, f)| {
-                        let c = device_cell(i, d, f);
-                        (!c.is_empty()).then_some(c)
-                    }),
-                )
-                .into_column(),
-            })
-        })
-        .collect::<PolarsResult<_>>()?;
+    let (ids, rest) = rayon::join(|| id_columns(devices), || other_columns(devices, findings));
+    let mut by_name: Vec<Column> = ids.into_iter().chain(rest?).collect();
+    let mut columns = Vec::with_capacity(DEVICE_COLUMNS.len());
+    for name in DEVICE_COLUMNS {
+        let at = by_name
+            .iter()
+            .position(|c| c.name().as_str() == *name)
+            .ok_or_else(|| polars_err!(ColumnNotFound: "{name}"))?;
+        columns.push(by_name.swap_remove(at));
+    }
     DataFrame::new(n, columns)
 }
 
-/// A text column straight from the devices' fields, an empty cell as null (as
-/// [`device_cell`] gives it): no cell enum, no column dispatch per cell.
-fn text_column<'a>(name: &str, values: impl ExactSizeIterator<Item = Option<&'a str>>) -> Column {
-    let mut b = StringChunkedBuilder::new(name.into(), values.len());
-    for v in values {
-        match v {
-            Some(s) if !s.is_empty() => b.append_value(s),
-            _ => b.append_null(),
-        }
-    }
-    b.finish().into_column()
+/// The text builders of one pass, with a GUID formatted on the stack.
+struct Texts {
+    builders: Vec<StringChunkedBuilder>,
+    guid: [u8; 36],
 }
 
-/// A column of GUIDs, each formatted on the stack (lower case, hyphenated).
-fn guid_column(name: &str, values: impl ExactSizeIterator<Item = Option<Guid>>) -> Column {
-    let mut b = StringChunkedBuilder::new(name.into(), values.len());
-    let mut buf = [0u8; 36];
-    for v in values {
-        match v {
-            Some(g) => b.append_value(g.format(&mut buf)),
-            None => b.append_null(),
+impl Texts {
+    fn new(names: &[&str], n: usize) -> Texts {
+        Texts {
+            builders: names
+                .iter()
+                .map(|&name| StringChunkedBuilder::new(name.into(), n))
+                .collect(),
+            guid: [0; 36],
         }
     }
-    b.finish().into_column()
+
+    /// Text, an empty cell as null (as [`super::csv_out::device_cell`] gives it).
+    fn text(&mut self, at: usize, v: Option<&str>) {
+        match v {
+            Some(s) if !s.is_empty() => self.builders[at].append_value(s),
+            _ => self.builders[at].append_null(),
+        }
+    }
+
+    /// A GUID (lower case, hyphenated).
+    fn guid(&mut self, at: usize, v: Option<Guid>) {
+        match v {
+            Some(g) => self.builders[at].append_value(g.format(&mut self.guid)),
+            None => self.builders[at].append_null(),
+        }
+    }
+
+    /// An id: a GUID formatted here, any other id as its text.
+    fn id(&mut self, at: usize, v: Option<&Id>) {
+        match v {
+            Some(&Id::Guid(g)) => self.guid(at, Some(g)),
+            Some(Id::Text(t)) => self.text(at, Some(t.as_str())),
+            None => self.text(at, None),
+        }
+    }
+
+    fn finish(self) -> Vec<Column> {
+        self.builders
+            .into_iter()
+            .map(|b| b.finish().into_column())
+            .collect()
+    }
 }
 
-/// A column of ids: a GUID formatted on the stack, any other id as its text.
-fn id_column<'a>(name: &str, values: impl ExactSizeIterator<Item = Option<&'a Id>>) -> Column {
-    let mut b = StringChunkedBuilder::new(name.into(), values.len());
-    let mut buf = [0u8; 36];
-    for v in values {
-        match v {
-            Some(Id::Guid(g)) => b.append_value(g.format(&mut buf)),
-            Some(Id::Text(t)) if !t.is_empty() => b.append_value(t.as_str()),
-            _ => b.append_null(),
-        }
+/// The ids and names: one per device, formatted and copied.
+fn id_columns(devices: &[Classified]) -> Vec<Column> {
+    let mut t = Texts::new(
+        &[
+            "device_key",
+            "device_name",
+            "entra_device_id",
+            "entra_object_id",
+            "intune_device_id",
+            "configmgr_resource_id",
+            "autopilot_id",
+            "serial_number",
+            "autopilot_object_id",
+        ],
+        devices.len(),
+    );
+    for d in devices {
+        t.id(0, Some(&d.device_key));
+        t.text(1, d.device_name.as_deref());
+        t.guid(2, d.entra_device_id);
+        t.id(3, d.entra_object_id.as_ref());
+        t.id(4, d.intune_device_id.as_ref());
+        t.text(5, d.configmgr_resource_id.as_deref());
+        t.guid(6, d.autopilot_id);
+        t.text(7, d.serial_number.as_deref());
+        t.id(8, d.autopilot_object_id.as_ref());
     }
-    b.finish().into_column()
+    t.finish()
+}
+
+/// The classification values, flags, sets, the time last seen, and the repeated text
+/// (versions, users, rule codes).
+fn other_columns(devices: &[Classified], findings: &[DeviceFindings]) -> PolarsResult<Vec<Column>> {
+    let n = devices.len();
+    let code = |name: &str| PrimitiveChunkedBuilder::<UInt8Type>::new(name.into(), n);
+    let flag = |name: &str| BooleanChunkedBuilder::new(name.into(), n);
+    let (mut state, mut join_type, mut management, mut ownership) = (
+        code("state"),
+        code("join_type"),
+        code("management"),
+        code("ownership"),
+    );
+    let (mut ownership_source, mut enrollment_method, mut os, mut max_severity) = (
+        code("ownership_source"),
+        code("enrollment_method"),
+        code("os"),
+        code("max_severity"),
+    );
+    let (mut sources, mut workloads) = (code("sources"), code("workloads"));
+    let (mut autopilot_registered, mut stale, mut tenant_attached) = (
+        flag("autopilot_registered"),
+        flag("stale"),
+        flag("tenant_attached"),
+    );
+    let mut last_seen = PrimitiveChunkedBuilder::<Int64Type>::new("last_seen".into(), n);
+    let mut t = Texts::new(&["os_version", "primary_user", "findings"], n);
+    let mut codes = String::new();
+    for (d, f) in devices.iter().zip(findings) {
+        state.append_option(Some(code_of(d.state)));
+        join_type.append_option(Some(code_of(d.join_type)));
+        management.append_option(Some(code_of(d.management)));
+        ownership.append_option(Some(code_of(d.ownership)));
+        ownership_source.append_option(Some(code_of(d.ownership_source)));
+        enrollment_method.append_option(Some(code_of(d.enrollment_method)));
+        os.append_option(d.os.map(code_of));
+        max_severity.append_option(f.1.map(code_of));
+        // The empty set is null; set `bits` is category `bits - 1`.
+        sources.append_option(d.sources.bits().checked_sub(1));
+        workloads.append_option(d.workloads.bits().checked_sub(1));
+        autopilot_registered.append_value(d.autopilot_registered);
+        stale.append_value(d.stale);
+        tenant_attached.append_value(d.tenant_attached);
+        last_seen.append_option(d.last_seen);
+        t.text(0, d.os_version.as_deref());
+        t.text(1, d.primary_user.as_deref());
+        codes.clear();
+        for (i, c) in f.0.iter().enumerate() {
+            if i > 0 {
+                codes.push(';');
+            }
+            codes.push_str(c);
+        }
+        t.text(2, Some(&codes));
+    }
+    let mut columns = vec![
+        value_set::<crate::model::State>(state.finish())?,
+        value_set::<crate::model::JoinType>(join_type.finish())?,
+        value_set::<crate::model::Management>(management.finish())?,
+        value_set::<crate::model::Ownership>(ownership.finish())?,
+        value_set::<crate::model::OwnershipSource>(ownership_source.finish())?,
+        value_set::<crate::model::EnrollmentMethod>(enrollment_method.finish())?,
+        value_set::<crate::model::Os>(os.finish())?,
+        value_set::<crate::rules::Severity>(max_severity.finish())?,
+        set_column(source_labels(), sources.finish())?,
+        set_column(workload_labels(), workloads.finish())?,
+        autopilot_registered.finish().into_column(),
+        stale.finish().into_column(),
+        tenant_attached.finish().into_column(),
+        last_seen
+            .finish()
+            .into_column()
+            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?,
+    ];
+    columns.extend(t.finish());
+    Ok(columns)
+}
+
+/// A value's category in [`value_set`]: its index in its value set.
+fn code_of<T: Member>(v: T) -> u8 {
+    v.index() as u8
 }
 
 /// A column of one of model.md's closed value sets as a polars `Enum` of the whole set, in
-/// the set's order: Parquet holds it as a dictionary-encoded string column (DuckDB, Spark
-/// and Power BI read text; polars and Arrow readers also get the value set), and the writer
-/// has no dictionary to build from a million strings.
-fn value_set<T: Member>(
-    name: &str,
-    values: impl Iterator<Item = Option<T>>,
-) -> PolarsResult<Column> {
-    let codes =
-        UInt8Chunked::from_iter_options(name.into(), values.map(|v| v.map(|v| v.index() as u8)));
+/// the set's order, from each value's index ([`code_of`]): Parquet holds it as a dictionary-encoded
+/// string column (DuckDB, Spark and Power BI read text; polars and Arrow readers also get
+/// the value set), and the writer has no dictionary to build from a million strings.
+fn value_set<T: Member>(codes: UInt8Chunked) -> PolarsResult<Column> {
     let mut labels: Vec<&str> = vec![""; T::all().len()];
     for &v in T::all() {
         labels[v.index()] = v.label();
@@ -166,16 +220,11 @@ fn value_set<T: Member>(
 }
 
 /// A column of sets (`sources`, `workloads`) as a polars `Enum` of every non-empty set
-/// there can be (`labels`, indexed by the set's bits, as in devices.csv), the empty set
-/// as null: dictionary-encoded text in the file, with no string built or hashed per
-/// device. The categories do not depend on the data, so every row group, snapshot and
-/// tenant has the same schema.
-fn set_column(
-    name: &str,
-    labels: &'static [String],
-    bits: impl Iterator<Item = u8>,
-) -> PolarsResult<Column> {
-    let codes = UInt8Chunked::from_iter_options(name.into(), bits.map(|b| b.checked_sub(1)));
+/// there can be (`labels`, indexed by the set's bits, as in devices.csv), from each set's
+/// bits less one (the empty set as null): dictionary-encoded text in the file, with no
+/// string built or hashed per device. The categories do not depend on the data, so every
+/// row group, snapshot and tenant has the same schema.
+fn set_column(labels: &'static [String], codes: UInt8Chunked) -> PolarsResult<Column> {
     let categories: Vec<&str> = labels[1..].iter().map(String::as_str).collect();
     let dtype = DataType::from_frozen_categories(FrozenCategories::new(categories)?);
     Ok(Categorical8Chunked::from_cats_and_dtype(codes, dtype)
