@@ -97,9 +97,40 @@ pub fn compute(
     stale_days: u32,
     userless_tags: &[String],
 ) -> Vec<Facts> {
+    // The group facts (each a list of flagged devices, a map over a whole source) beside
+    // the devices' own: the devices' are many small tasks that keep a core busy while the
+    // largest group fact is made on the other.
+    let (mut facts, (serial_losers, (hwid_dups, workplace_dups))) = rayon::join(
+        || device_facts(r, devices, as_of, stale_days, userless_tags),
+        || {
+            rayon::join(
+                || dup_serial_losers(r),
+                || rayon::join(|| hwid_dups(r), || workplace_name_dups(r)),
+            )
+        },
+    );
+    for di in serial_losers {
+        facts[di].dup_serial_loser = true;
+    }
+    for di in hwid_dups {
+        facts[di].hwid_dup = true;
+    }
+    for di in workplace_dups {
+        facts[di].workplace_name_dup = true;
+    }
+    facts
+}
+
+/// The facts each device holds alone.
+fn device_facts(
+    r: &Resolved,
+    devices: &[Classified],
+    as_of: Option<Micros>,
+    stale_days: u32,
+    userless_tags: &[String],
+) -> Vec<Facts> {
     let fleet = &r.fleet;
-    let mut facts: Vec<Facts> = r
-        .devices
+    r.devices
         .par_iter()
         .zip(devices.par_iter())
         .map(|(d, c)| {
@@ -188,23 +219,7 @@ pub fn compute(
                 .filter(|&b| b > 0);
             f
         })
-        .collect();
-
-    // The group facts, each a list of flagged devices, on both cores.
-    let (serial_losers, (hwid_dups, workplace_dups)) = rayon::join(
-        || dup_serial_losers(r),
-        || rayon::join(|| hwid_dups(r), || workplace_name_dups(r)),
-    );
-    for di in serial_losers {
-        facts[di].dup_serial_loser = true;
-    }
-    for di in hwid_dups {
-        facts[di].hwid_dup = true;
-    }
-    for di in workplace_dups {
-        facts[di].workplace_name_dup = true;
-    }
-    facts
+        .collect()
 }
 
 /// FLT102: primary Intune records of different devices sharing a serial; all but the
