@@ -6,7 +6,7 @@ use super::csv_out::{source_labels, workload_labels, DeviceFindings, DEVICE_COLU
 use crate::classify::Classified;
 use crate::ingest::value::{Guid, Id};
 use crate::model::Member;
-use polars::io::parquet::write::{get_encodings, BatchedWriter};
+use polars::io::parquet::write::get_encodings;
 use polars::prelude::*;
 use polars_parquet::write::{
     array_to_columns, compress, CompressedPage, CompressionOptions, Encoding, Version,
@@ -320,52 +320,59 @@ pub fn write_devices_in_groups(
             }
         })
         .collect();
-    write_group(&mut writer, first, &encodings, &options).map_err(to_io)?;
-    for (d, f) in devices.chunks(group).zip(findings.chunks(group)).skip(1) {
-        let df = device_frame(d, f).map_err(to_io)?;
-        write_group(&mut writer, df, &encodings, &options).map_err(to_io)?;
+    // Each group is encoded while the next one's frame is built (both on every core), then
+    // written.
+    let types = writer.parquet_schema().fields().to_vec();
+    let mut rest = devices.chunks(group).zip(findings.chunks(group)).skip(1);
+    let mut frame = Some(first);
+    while let Some(df) = frame.take() {
+        let (pages, next) = rayon::join(
+            || encode_group(df, &types, &encodings, &options),
+            || rest.next().map(|(d, f)| device_frame(d, f)).transpose(),
+        );
+        for (rows, columns) in pages.map_err(to_io)? {
+            writer.write_row_group(rows, &columns).map_err(to_io)?;
+        }
+        frame = next.map_err(to_io)?;
     }
     writer.finish().map_err(to_io)?;
     Ok(())
 }
 
-/// Writes `df` as one row group, its columns encoded into pages on every core first, then
-/// written in order. (polars' `write_batch` encodes each column's pages as it writes them,
-/// on one thread: about a third of this file's samples at 1M devices, on the last stage to
-/// end.) The pages and the file are those `write_batch` gives, byte for byte.
-fn write_group(
-    writer: &mut BatchedWriter<std::fs::File>,
+/// The pages of one row group: its columns encoded on every core. (polars' `write_batch`
+/// encodes each column's pages as it writes them, on one thread: about a third of this
+/// file's samples at 1M devices, on the last stage to end.) The pages and the file are
+/// those `write_batch` gives, byte for byte.
+#[allow(clippy::type_complexity)]
+fn encode_group(
     mut df: DataFrame,
+    types: &[polars_parquet::parquet::schema::types::ParquetType],
     encodings: &[Vec<polars_parquet::write::Encoding>],
     options: &[PageOptions],
-) -> PolarsResult<()> {
+) -> PolarsResult<Vec<(u64, Vec<Vec<CompressedPage>>)>> {
     df.rechunk_mut();
-    let types = writer.parquet_schema().fields().to_vec();
     // No row group for no devices (as `write_batch`): the file then holds the schema only.
-    for batch in df
-        .iter_chunks(CompatLevel::newest(), false)
+    df.iter_chunks(CompatLevel::newest(), false)
         .filter(|b| !b.is_empty())
-    {
-        let rows = batch.len() as u64;
-        let columns: Vec<Vec<Vec<CompressedPage>>> = batch
-            .columns()
-            .par_iter()
-            .zip(&types)
-            .zip(encodings)
-            .zip(options)
-            .map(|(((array, type_), encoding), &options)| {
-                array_to_columns(array, type_.clone(), options, encoding)?
-                    .into_iter()
-                    .map(|pages| {
-                        pages
-                            .map(|page| Ok(compress(page?, Vec::new(), options.compression)?))
-                            .collect::<PolarsResult<Vec<_>>>()
-                    })
-                    .collect()
-            })
-            .collect::<PolarsResult<_>>()?;
-        let columns: Vec<Vec<CompressedPage>> = columns.into_iter().flatten().collect();
-        writer.write_row_group(rows, &columns)?;
-    }
-    Ok(())
+        .map(|batch| {
+            let columns: Vec<Vec<Vec<CompressedPage>>> = batch
+                .columns()
+                .par_iter()
+                .zip(types)
+                .zip(encodings)
+                .zip(options)
+                .map(|(((array, type_), encoding), &options)| {
+                    array_to_columns(array, type_.clone(), options, encoding)?
+                        .into_iter()
+                        .map(|pages| {
+                            pages
+                                .map(|page| Ok(compress(page?, Vec::new(), options.compression)?))
+                                .collect::<PolarsResult<Vec<_>>>()
+                        })
+                        .collect()
+                })
+                .collect::<PolarsResult<_>>()?;
+            Ok((batch.len() as u64, columns.into_iter().flatten().collect()))
+        })
+        .collect()
 }
