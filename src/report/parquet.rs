@@ -92,22 +92,10 @@ impl Texts {
     }
 }
 
-/// The ids and names: one per device, formatted and copied.
+/// The ids and names ([`UNIQUE_TEXT`], in its order): one per device, formatted and
+/// copied.
 fn id_columns(devices: &[Classified]) -> Vec<Column> {
-    let mut t = Texts::new(
-        &[
-            "device_key",
-            "device_name",
-            "entra_device_id",
-            "entra_object_id",
-            "intune_device_id",
-            "configmgr_resource_id",
-            "autopilot_id",
-            "serial_number",
-            "autopilot_object_id",
-        ],
-        devices.len(),
-    );
+    let mut t = Texts::new(&UNIQUE_TEXT, devices.len());
     for d in devices {
         t.id(0, Some(&d.device_key));
         t.text(1, d.device_name.as_deref());
