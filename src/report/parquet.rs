@@ -237,16 +237,10 @@ const UNIQUE_TEXT: [&str; 9] = [
     "autopilot_object_id",
 ];
 
-/// The ids whose order has nothing to do with the devices' (see `write_devices_in_groups`).
-const UNORDERED: [&str; 7] = [
-    "device_name",
-    "entra_object_id",
-    "intune_device_id",
-    "configmgr_resource_id",
-    "autopilot_id",
-    "serial_number",
-    "autopilot_object_id",
-];
+/// The text columns of [`UNIQUE_TEXT`] in device order: the key, and the Entra device id
+/// that most keys are. The others' order has nothing to do with the devices' (see
+/// `write_devices_in_groups`).
+const IN_DEVICE_ORDER: [&str; 2] = ["device_key", "entra_device_id"];
 
 pub fn write_devices(
     devices: &[Classified],
@@ -296,7 +290,7 @@ pub fn write_devices_in_groups(
         .iter()
         .map(|name| {
             let mut statistics = StatisticsOptions::default();
-            if UNORDERED.contains(name) {
+            if UNIQUE_TEXT.contains(name) && !IN_DEVICE_ORDER.contains(name) {
                 statistics.min_value = false;
                 statistics.max_value = false;
             }
