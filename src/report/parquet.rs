@@ -302,23 +302,44 @@ pub fn write_devices_in_groups(
             }
         })
         .collect();
-    // Each group is encoded while the next one's frame is built (both on every core), then
-    // written.
+    // Each group is encoded while the one before it is written and the next one's frame
+    // is built (all on every core): the file is written in group order, and no core waits
+    // for a write but after the last group.
     let types = writer.parquet_schema().fields().to_vec();
     let mut rest = devices.chunks(group).zip(findings.chunks(group)).skip(1);
     let mut frame = Some(first);
+    let mut encoded: Option<Vec<(u64, Vec<Vec<CompressedPage>>)>> = None;
     while let Some(df) = frame.take() {
-        let (pages, next) = rayon::join(
+        let (pages, (next, written)) = rayon::join(
             || encode_group(df, &types, &encodings, &options),
-            || rest.next().map(|(d, f)| device_frame(d, f)).transpose(),
+            || {
+                let written = encoded
+                    .take()
+                    .map(|g| write_groups(&mut writer, g))
+                    .transpose();
+                let next = rest.next().map(|(d, f)| device_frame(d, f)).transpose();
+                (next, written)
+            },
         );
-        for (rows, columns) in pages.map_err(to_io)? {
-            writer.write_row_group(rows, &columns).map_err(to_io)?;
-        }
+        written.map_err(to_io)?;
+        encoded = Some(pages.map_err(to_io)?);
         frame = next.map_err(to_io)?;
+    }
+    if let Some(groups) = encoded {
+        write_groups(&mut writer, groups).map_err(to_io)?;
     }
     writer.finish().map_err(to_io)?;
     Ok(())
+}
+
+/// Writes encoded row groups, in order.
+fn write_groups(
+    writer: &mut polars::io::parquet::write::BatchedWriter<std::fs::File>,
+    groups: Vec<(u64, Vec<Vec<CompressedPage>>)>,
+) -> PolarsResult<()> {
+    groups
+        .into_iter()
+        .try_for_each(|(rows, columns)| writer.write_row_group(rows, &columns))
 }
 
 /// The pages of one row group: its columns encoded on every core. (polars' `write_batch`
