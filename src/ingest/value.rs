@@ -1005,6 +1005,17 @@ mod tests {
             let s = String::from_utf8_lossy(&bytes);
             proptest::prop_assert_eq!(parse_guid(&s), parse_guid_reference(&s), "{:?}", s);
         }
+
+        /// The formatter writes what `format!` writes, hyphenated.
+        #[test]
+        fn guid_formatter_agrees_with_format(g in proptest::num::u128::ANY) {
+            let hex = format!("{g:032x}");
+            let expected = format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]
+            );
+            proptest::prop_assert_eq!(Guid::from_u128(g).to_string(), expected);
+        }
     }
 
     #[test]
