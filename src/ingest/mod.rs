@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
-use table::{norm_header, Field, PendingDate, Projection, Row};
+use table::{norm_header, Cells, Field, NotText, PendingDate, Projection, Row};
 use value::{DateOrder, Micros};
 
 /// The concrete export form of a file.
@@ -410,9 +410,14 @@ impl Builder {
         }
     }
 
-    fn row(&mut self, line: u64, cells: &[&str]) {
+    /// Builds the record of one row; or, when a cell the projection reads is not text
+    /// (see [`Cells`]), does nothing and fails.
+    fn row(&mut self, line: u64, cells: Cells<'_>) -> Result<(), NotText> {
         let mut projected = recycle(std::mem::take(&mut self.scratch));
-        self.projection.project(cells, &mut projected);
+        if let Err(e) = self.projection.project(cells, &mut projected) {
+            self.scratch = recycle(projected);
+            return Err(e);
+        }
         // A value no export writes (a runaway field): no value, with a warning.
         let mut overlong: Vec<(usize, usize)> = Vec::new();
         for (f, cell) in projected.iter_mut().enumerate() {
@@ -479,6 +484,7 @@ impl Builder {
             self.diag.reject(reject);
         }
         self.scratch = recycle(projected);
+        Ok(())
     }
 
     /// Decides the day/month order of each slash-date column and fills the dates in.
@@ -750,7 +756,8 @@ fn load_json(
             .iter()
             .map(|c| c.as_deref().unwrap_or(""))
             .collect();
-        builder.row(rec.line, &cells);
+        // Cells given one by one are always text.
+        let _ = builder.row(rec.line, Cells::Each(&cells));
     }
     Ok(Loaded {
         form,
@@ -931,8 +938,19 @@ fn load_delimited(
             });
             continue;
         }
-        // The whole record is checked at once; only a bad one is looked at cell by cell,
-        // to name the column.
+        // The whole record is checked at once, and the cells the fields read are sliced
+        // out of it; only a record that fails is looked at cell by cell, to name the
+        // column.
+        if let Some(all) = record_text(&rec) {
+            let cells = Cells::Ranges(all, &rec.ranges()[..width]);
+            if is_header_row(cells, &header_norm) {
+                repeated_headers += 1;
+                continue;
+            }
+            if builder.row(line, cells).is_ok() {
+                continue;
+            }
+        }
         let cells = match record_cells(&rec, width, cells_buf) {
             Ok(cells) => cells,
             Err((i, what, buf)) => {
@@ -945,12 +963,12 @@ fn load_delimited(
                 continue;
             }
         };
-        if cells.iter().zip(&header_norm).all(|(c, h)| is_header(c, h)) {
+        if is_header_row(Cells::Each(&cells), &header_norm) {
             repeated_headers += 1;
-            cells_buf = recycle_cells(cells);
-            continue;
+        } else {
+            // Cells given one by one are always text.
+            let _ = builder.row(line, Cells::Each(&cells));
         }
-        builder.row(line, &cells);
         cells_buf = recycle_cells(cells);
     }
     Ok(Loaded {
@@ -969,8 +987,27 @@ fn recycle_cells<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
     v.into_iter().map(|_| "").collect()
 }
 
-/// The first `width` cells of a record as text, in `buf`'s allocation; or the first cell
-/// that is not UTF-8 or holds a NUL byte, with what is wrong.
+/// A record's bytes as text when they are UTF-8 without a NUL byte (`simdutf8`, already
+/// built for polars, checks ASCII several times faster than `std` on records of a few
+/// hundred bytes).
+fn record_text<'r>(rec: &split::Record<'r>) -> Option<&'r str> {
+    let all = simdutf8::basic::from_utf8(rec.bytes()).ok()?;
+    memchr::memchr(0, all.as_bytes()).is_none().then_some(all)
+}
+
+/// Whether every cell of a row spells its column's header name (normalised by
+/// [`norm_header`]): a row that repeats the header is skipped.
+fn is_header_row(cells: Cells<'_>, header_norm: &[String]) -> bool {
+    cells.len() == header_norm.len()
+        && header_norm
+            .iter()
+            .enumerate()
+            .all(|(i, h)| matches!(cells.get(i), Ok(Some(c)) if is_header(c, h)))
+}
+
+/// The first `width` cells of a record as text, each checked on its own, in `buf`'s
+/// allocation; or the first cell that is not UTF-8 or holds a NUL byte, with what is
+/// wrong.
 #[allow(clippy::type_complexity)]
 fn record_cells<'r>(
     rec: &split::Record<'r>,
@@ -978,24 +1015,6 @@ fn record_cells<'r>(
     buf: Vec<&str>,
 ) -> Result<Vec<&'r str>, (usize, &'static str, Vec<&'static str>)> {
     let mut cells = recycle_cells(buf);
-    // Fast path: the record's bytes at once (`simdutf8`, already built for polars, checks
-    // ASCII several times faster than `std` on records of a few hundred bytes). A cell
-    // boundary inside a character (a cell ending in half of one) fails `get` and falls
-    // through to the cell-by-cell check.
-    if let Ok(all) = simdutf8::basic::from_utf8(rec.bytes()) {
-        if memchr::memchr(0, all.as_bytes()).is_none() {
-            for i in 0..width.min(rec.len()) {
-                match rec.range(i).and_then(|r| all.get(r)) {
-                    Some(c) => cells.push(c),
-                    None => break,
-                }
-            }
-            if cells.len() == width.min(rec.len()) {
-                return Ok(cells);
-            }
-            cells.clear();
-        }
-    }
     for (i, f) in rec.iter().take(width).enumerate() {
         match std::str::from_utf8(f) {
             Ok(s) if s.contains('\0') => return Err((i, "NUL bytes", recycle_cells(cells))),

@@ -51,9 +51,9 @@ impl<'s> Record<'s> {
         self.bytes
     }
 
-    /// The byte range of cell `i` in [`Record::bytes`].
-    pub fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
-        self.cells.get(i).map(|&(a, b)| a..b)
+    /// The byte ranges of the cells in [`Record::bytes`] (start, end).
+    pub fn ranges(&self) -> &'s [(usize, usize)] {
+        self.cells
     }
 
     pub fn get(&self, i: usize) -> Option<&'s [u8]> {

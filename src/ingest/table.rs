@@ -75,15 +75,59 @@ impl Projection {
             .map(|(i, _)| i)
     }
 
-    /// Picks each field's value from a row: the first non-empty from the left.
-    pub fn project<'r>(&self, cells: &[&'r str], out: &mut Vec<Option<&'r str>>) {
+    /// Picks each field's value from a row: the first non-empty from the left. Fails, with
+    /// `out` partly filled, when a cell it reads is not text ([`Cells::get`]).
+    pub fn project<'r>(
+        &self,
+        cells: Cells<'r>,
+        out: &mut Vec<Option<&'r str>>,
+    ) -> Result<(), NotText> {
         out.clear();
         for pos in &self.positions {
-            let v = pos
-                .iter()
-                .filter_map(|&i| cells.get(i).copied())
-                .find_map(|c| value::clean(Some(c)));
+            let mut v = None;
+            for &i in pos {
+                if let Some(c) = value::clean(cells.get(i)?) {
+                    v = Some(c);
+                    break;
+                }
+            }
             out.push(v);
+        }
+        Ok(())
+    }
+}
+
+/// A cell range that does not fall on character boundaries ([`Cells::Ranges`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotText;
+
+/// A row's cells, by column.
+#[derive(Debug, Clone, Copy)]
+pub enum Cells<'r> {
+    /// Ranges (start, end) of one text: a delimited record checked as UTF-8 at once. Only
+    /// the cells a projection reads are sliced out of it (with their boundary checks):
+    /// an Intune export has 54 columns, of which the fields use about 20.
+    Ranges(&'r str, &'r [(usize, usize)]),
+    /// Each cell its own text.
+    Each(&'r [&'r str]),
+}
+
+impl<'r> Cells<'r> {
+    /// Cell `i`, `None` past the row's end.
+    pub fn get(self, i: usize) -> Result<Option<&'r str>, NotText> {
+        match self {
+            Cells::Ranges(all, ranges) => match ranges.get(i) {
+                Some(&(a, b)) => all.get(a..b).map(Some).ok_or(NotText),
+                None => Ok(None),
+            },
+            Cells::Each(cells) => Ok(cells.get(i).copied()),
+        }
+    }
+
+    pub fn len(self) -> usize {
+        match self {
+            Cells::Ranges(_, ranges) => ranges.len(),
+            Cells::Each(cells) => cells.len(),
         }
     }
 }
@@ -238,5 +282,57 @@ fn truncate(s: &str) -> String {
         format!("{t}...")
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: &[Field] = &[
+        Field {
+            name: "id",
+            aliases: &["Device ID", "id"],
+        },
+        Field {
+            name: "name",
+            aliases: &["Device name"],
+        },
+    ];
+
+    fn header(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn ranges_project_only_the_cells_read_the_first_non_empty_from_the_left() {
+        let p = Projection::new(
+            FIELDS,
+            &header(&["Device ID", "Model", "id", "Device name"]),
+        );
+        let text = " ,Latitude 5420,abc,  PC-1 ";
+        let ranges = [(0, 1), (2, 15), (16, 19), (20, 27)];
+        let mut out = Vec::new();
+        p.project(Cells::Ranges(text, &ranges), &mut out).unwrap();
+        assert_eq!(out, [Some("abc"), Some("PC-1")]);
+        let each = [" ", "Latitude 5420", "abc", "  PC-1 "];
+        let mut out2 = Vec::new();
+        p.project(Cells::Each(&each), &mut out2).unwrap();
+        assert_eq!(out, out2);
+    }
+
+    #[test]
+    fn a_range_inside_a_character_fails_instead_of_losing_the_value() {
+        let p = Projection::new(FIELDS, &header(&["Device ID", "Device name"]));
+        let text = "id-1é";
+        // The second cell starts inside `é` (two bytes at 4..6).
+        let ranges = [(0, 4), (5, 6)];
+        assert_eq!(Cells::Ranges(text, &ranges).get(1), Err(NotText));
+        assert_eq!(Cells::Ranges(text, &ranges).get(2), Ok(None));
+        let mut out = Vec::new();
+        assert_eq!(
+            p.project(Cells::Ranges(text, &ranges), &mut out),
+            Err(NotText)
+        );
     }
 }
