@@ -130,6 +130,10 @@ impl<'r> Cells<'r> {
             Cells::Each(cells) => cells.len(),
         }
     }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// A pending slash date: which record and field it belongs to.
