@@ -284,15 +284,18 @@ fn hwid_dups(r: &Resolved) -> Vec<usize> {
 fn workplace_name_dups(r: &Resolved) -> Vec<usize> {
     let fleet = &r.fleet;
     let entra_of = |d: &crate::resolve::Device| d.entra.map(|e| &fleet.entra[e]);
+    let names: Vec<std::borrow::Cow<'_, str>> = r
+        .devices
+        .iter()
+        .filter_map(entra_of)
+        .filter(|e| e.trust == Some(Trust::ServerAd))
+        .filter_map(|e| e.name.as_ref().map(|n| crate::ingest::value::lower(n)))
+        .collect();
+    // Sized up front (a third of the objects at fleet scale): grown from empty, the set is
+    // rebuilt at every doubling.
     let mut serverad_names: crate::fxhash::FxHashSet<std::borrow::Cow<'_, str>> =
-        Default::default();
-    for e in r.devices.iter().filter_map(entra_of) {
-        if e.trust == Some(Trust::ServerAd) {
-            if let Some(n) = &e.name {
-                serverad_names.insert(crate::ingest::value::lower(n));
-            }
-        }
-    }
+        crate::fxhash::FxHashSet::with_capacity_and_hasher(names.len(), Default::default());
+    serverad_names.extend(names);
     r.devices
         .iter()
         .enumerate()
@@ -313,7 +316,11 @@ fn workplace_name_dups(r: &Resolved) -> Vec<usize> {
 fn groups<K: std::hash::Hash + Eq + Clone>(
     items: impl Iterator<Item = (K, usize)>,
 ) -> Vec<Vec<usize>> {
-    let mut first: FxHashMap<K, usize> = FxHashMap::default();
+    // Sized for every item up front (most devices have a serial): grown from empty, the
+    // map is rebuilt at every doubling, about 2% of a run's samples at 1M devices.
+    let (at_least, at_most) = items.size_hint();
+    let mut first: FxHashMap<K, usize> =
+        FxHashMap::with_capacity_and_hasher(at_most.unwrap_or(at_least), Default::default());
     let mut shared: FxHashMap<K, Vec<usize>> = FxHashMap::default();
     for (k, di) in items {
         match first.entry(k) {
