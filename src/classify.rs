@@ -76,12 +76,15 @@ impl<'a> View<'a> {
 }
 
 pub fn last_seen(d: &Device, fleet: &Fleet) -> Option<Micros> {
-    let i = d.intune.iter().filter_map(|&i| fleet.intune[i].last_sync);
-    let e = d.entra.and_then(|e| fleet.entra[e].last_sign_in);
+    let i = d
+        .intune
+        .iter()
+        .filter_map(|&i| fleet.intune[i].last_sync.get());
+    let e = d.entra.and_then(|e| fleet.entra[e].last_sign_in.get());
     let c = d
         .configmgr
         .iter()
-        .filter_map(|&i| fleet.configmgr[i].last_active);
+        .filter_map(|&i| fleet.configmgr[i].last_active.get());
     i.chain(e).chain(c).max()
 }
 
@@ -106,7 +109,7 @@ pub fn join_type(v: &View<'_>, fleet: &Fleet) -> (JoinType, &'static str) {
     if let Some(e) = v.entra {
         match e.trust {
             Some(Trust::AzureAd) => return (JoinType::EntraJoined, "Entra trustType AzureAd"),
-            Some(Trust::ServerAd) if e.registered.is_none() => {
+            Some(Trust::ServerAd) if e.registered.get().is_none() => {
                 return (
                     JoinType::HybridPending,
                     "Entra trustType ServerAd without a registration time",

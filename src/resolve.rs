@@ -124,7 +124,7 @@ pub fn order<K: Ord>(
 }
 
 fn intune_rank(r: &IntuneRecord) -> (Option<Micros>, Option<Micros>, &Id) {
-    (r.last_sync, r.enrolled, &r.id)
+    (r.last_sync.get(), r.enrolled.get(), &r.id)
 }
 
 fn ap_sort_id(r: &AutopilotRecord) -> String {
@@ -414,7 +414,7 @@ fn tidy_intune(v: &mut Vec<IntuneRecord>, files: usize) -> Vec<u64> {
         keys,
         |a, b| a.id.cmp(&b.id),
         |a, b| a.id == b.id,
-        |r| r.last_sync,
+        |r| r.last_sync.get(),
         |r| r.non_empty,
         |r| (r.file, r.line),
     );
@@ -438,7 +438,7 @@ fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
         keys,
         |a, b| (a.object_id.as_ref(), a.device_id).cmp(&(b.object_id.as_ref(), b.device_id)),
         |a, b| a.object_id.is_some() && a.object_id == b.object_id,
-        |r| r.last_sign_in,
+        |r| r.last_sign_in.get(),
         |r| r.non_empty,
         |r| (r.file, r.line),
     );
@@ -448,7 +448,7 @@ fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
     drop(t);
     let _t = crate::timing::span("    gather: entra device ids");
     // Two objects claiming one device id would make two devices with one key: one is kept.
-    dedup!(*v, removed, |r| r.device_id, |r| r.last_sign_in);
+    dedup!(*v, removed, |r| r.device_id, |r| r.last_sign_in.get());
     removed
 }
 
@@ -464,7 +464,7 @@ fn tidy_configmgr(v: &mut Vec<ConfigMgrRecord>, files: usize) -> Vec<u64> {
         keys,
         |a, b| a.resource_id.cmp(&b.resource_id),
         |a, b| a.resource_id == b.resource_id,
-        |r| r.last_active,
+        |r| r.last_active.get(),
         |r| r.non_empty,
         |r| (r.file, r.line),
     );
@@ -474,7 +474,7 @@ fn tidy_configmgr(v: &mut Vec<ConfigMgrRecord>, files: usize) -> Vec<u64> {
 
 fn tidy_autopilot(v: &mut Vec<AutopilotRecord>, files: usize) -> Vec<u64> {
     let mut removed = vec![0; files];
-    dedup!(*v, removed, |r| r.id, |r| r.last_contacted);
+    dedup!(*v, removed, |r| r.id, |r| r.last_contacted.get());
     // Autopilot rows without id (CSV forms) are the same record as any with their serial.
     let with_id: BTreeSet<String> = v
         .iter()
@@ -503,7 +503,7 @@ fn tidy_autopilot(v: &mut Vec<AutopilotRecord>, files: usize) -> Vec<u64> {
     let dups = duplicates(
         v,
         serials.iter().map(|s| s.as_deref()),
-        |r| r.last_contacted,
+        |r| r.last_contacted.get(),
         |r| r.non_empty,
         |r| (r.file, r.line),
     );
@@ -807,7 +807,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             r.trust == Some(Trust::AzureAd)
                 && (r.ztdid.is_some() || ap_linked[e])
                 && b.devices[e].intune.is_empty()
-                && r.last_sign_in.is_none()
+                && r.last_sign_in.get().is_none()
         })
         .collect();
 
@@ -930,16 +930,16 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             // A live client is primary over a discovered-only record.
             b.client.cmp(&a.client).then_with(|| {
                 order(
-                    (a.last_active, None, &a.resource_id),
-                    (b.last_active, None, &b.resource_id),
+                    (a.last_active.get(), None, &a.resource_id),
+                    (b.last_active.get(), None, &b.resource_id),
                 )
             })
         });
         d.autopilot.sort_by(|&x, &y| {
             let (a, b) = (&fleet.autopilot[x], &fleet.autopilot[y]);
             order(
-                (a.last_contacted, None, &ap_sort_id(a)),
-                (b.last_contacted, None, &ap_sort_id(b)),
+                (a.last_contacted.get(), None, &ap_sort_id(a)),
+                (b.last_contacted.get(), None, &ap_sort_id(b)),
             )
         });
         d.key = device_key(d, &fleet);

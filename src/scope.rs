@@ -80,7 +80,7 @@ pub fn apply(input: &mut Input, aside: Records, reasons: Vec<SkipReason>, opts: 
     let snapshot_time = crate::ingest::intune::FIELDS[crate::ingest::intune::SNAPSHOT_TIME].name;
     let timed = input.columns.contains_key(snapshot_time);
     if let (true, Records::Intune(v), Records::Intune(out)) = (timed, &mut input.records, &aside) {
-        let day = |r: &IntuneRecord| r.snapshot_time.map(|t| t.div_euclid(DAY_US));
+        let day = |r: &IntuneRecord| r.snapshot_time.get().map(|t| t.div_euclid(DAY_US));
         // The days of every record read, those set aside too; in order when there is one.
         let mut days: Vec<i64> = Vec::new();
         for d in v.iter().chain(out).filter_map(day) {
@@ -217,7 +217,7 @@ mod tests {
         let got: Vec<(String, String)> = v
             .iter()
             .map(|r| {
-                let t = r.last_sync.map(crate::ingest::value::format_ts);
+                let t = r.last_sync.get().map(crate::ingest::value::format_ts);
                 (r.id.to_string(), t.unwrap_or_default())
             })
             .collect();

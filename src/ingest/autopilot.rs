@@ -2,7 +2,7 @@
 //! `windowsAutopilotDeviceIdentity` JSON (inputs.md section 4).
 
 use super::table::Row;
-use super::value::{Guid, Id, Micros, Shared, Text};
+use super::value::{Guid, Id, Shared, Stamp, Text};
 use crate::diag::RowReject;
 use crate::intern::Sym;
 
@@ -33,7 +33,7 @@ pub struct AutopilotRecord {
     pub state_raw: Option<Sym>,
     pub entra_device_id: Option<Guid>,
     pub managed_device_id: Option<Id>,
-    pub last_contacted: Option<Micros>,
+    pub last_contacted: Stamp,
     pub user: Option<Shared>,
     pub device_name: Option<Text>,
     pub non_empty: u16,
@@ -68,14 +68,14 @@ pub fn build(row: &mut Row<'_>) -> Result<AutopilotRecord, RowReject> {
         state_raw,
         entra_device_id: row.guid(ENTRA_ID),
         managed_device_id,
-        last_contacted: row.date(LAST_CONTACTED),
+        last_contacted: row.date(LAST_CONTACTED).into(),
         user: row.shared(USER),
         device_name: row.string(DEVICE_NAME),
         non_empty: row.cells.iter().filter(|c| c.is_some()).count() as u16,
     })
 }
 
-pub fn date_slot(rec: &mut AutopilotRecord, field: usize) -> Option<&mut Option<Micros>> {
+pub fn date_slot(rec: &mut AutopilotRecord, field: usize) -> Option<&mut Stamp> {
     match field {
         LAST_CONTACTED => Some(&mut rec.last_contacted),
         _ => None,

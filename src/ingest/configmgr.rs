@@ -2,7 +2,7 @@
 //! columns from the console or PowerShell (inputs.md section 3).
 
 use super::table::Row;
-use super::value::{Guid, Micros, Text};
+use super::value::{Guid, Stamp, Text};
 use crate::diag::RowReject;
 use crate::intern::Sym;
 
@@ -39,7 +39,7 @@ pub struct ConfigMgrRecord {
     pub build: Option<Sym>,
     pub aad_device_id: Option<Guid>,
     pub serial: Option<Text>,
-    pub last_active: Option<Micros>,
+    pub last_active: Stamp,
     pub mdm_enrolled: Option<bool>,
     pub comgmt_policy: Option<bool>,
     pub hybrid_joined: Option<bool>,
@@ -82,7 +82,7 @@ pub fn build(row: &mut Row<'_>) -> Result<ConfigMgrRecord, RowReject> {
             .str(SERIAL)
             .and_then(super::value::clean_serial)
             .map(Text::from),
-        last_active: row.date(LAST_ACTIVE),
+        last_active: row.date(LAST_ACTIVE).into(),
         mdm_enrolled: row.bool(MDM_ENROLLED),
         comgmt_policy: row.bool(COMGMT_POLICY),
         hybrid_joined: row.bool(HYBRID_JOINED),
@@ -93,7 +93,7 @@ pub fn build(row: &mut Row<'_>) -> Result<ConfigMgrRecord, RowReject> {
     })
 }
 
-pub fn date_slot(rec: &mut ConfigMgrRecord, field: usize) -> Option<&mut Option<Micros>> {
+pub fn date_slot(rec: &mut ConfigMgrRecord, field: usize) -> Option<&mut Stamp> {
     match field {
         LAST_ACTIVE => Some(&mut rec.last_active),
         _ => None,

@@ -2,7 +2,7 @@
 //! JSON (inputs.md section 2), normalised to [`EntraRecord`].
 
 use super::table::Row;
-use super::value::{Guid, Id, Micros, Text};
+use super::value::{Guid, Id, Stamp, Text};
 use crate::diag::RowReject;
 use crate::intern::Sym;
 
@@ -94,8 +94,8 @@ pub struct EntraRecord {
     pub os: Option<Sym>,
     pub os_version: Option<Sym>,
     /// `None` when empty or `Pending`.
-    pub registered: Option<Micros>,
-    pub last_sign_in: Option<Micros>,
+    pub registered: Stamp,
+    pub last_sign_in: Stamp,
     pub enabled: Option<bool>,
     /// `[ZTDID]:<guid>`: the Autopilot id the object was created for.
     pub ztdid: Option<Guid>,
@@ -182,8 +182,8 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
         ownership: None,
         os: row.sym(OS),
         os_version: row.sym(OS_VERSION),
-        registered: row.date(REGISTERED),
-        last_sign_in: row.date(LAST_SIGN_IN),
+        registered: row.date(REGISTERED).into(),
+        last_sign_in: row.date(LAST_SIGN_IN).into(),
         enabled: row.bool(ENABLED),
         owner: row.string(OWNERS),
         has_physical_ids: row.projection.has(PHYSICAL_IDS),
@@ -210,7 +210,7 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
     Ok(rec)
 }
 
-pub fn date_slot(rec: &mut EntraRecord, field: usize) -> Option<&mut Option<Micros>> {
+pub fn date_slot(rec: &mut EntraRecord, field: usize) -> Option<&mut Stamp> {
     match field {
         REGISTERED => Some(&mut rec.registered),
         LAST_SIGN_IN => Some(&mut rec.last_sign_in),

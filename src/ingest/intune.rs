@@ -2,7 +2,7 @@
 //! Graph `managedDevice` JSON (inputs.md section 1), normalised to [`IntuneRecord`].
 
 use super::table::Row;
-use super::value::{Guid, Id, Micros, Shared, Text};
+use super::value::{Guid, Id, Shared, Stamp, Text};
 use crate::diag::RowReject;
 use crate::intern::Sym;
 use crate::model::JoinType;
@@ -215,12 +215,12 @@ pub struct IntuneRecord {
     pub sku: Option<Sym>,
     pub serial: Option<Text>,
     pub upn: Option<Shared>,
-    pub enrolled: Option<Micros>,
-    pub last_sync: Option<Micros>,
+    pub enrolled: Stamp,
+    pub last_sync: Stamp,
     pub compliance: Option<Sym>,
     pub is_managed: Option<bool>,
     /// Diagnostic-log records only: the record's time (`time` / `TimeGenerated`).
-    pub snapshot_time: Option<Micros>,
+    pub snapshot_time: Stamp,
     pub non_empty: u16,
 }
 
@@ -273,17 +273,17 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
             .and_then(super::value::clean_serial)
             .map(Text::from),
         upn: row.shared(UPN),
-        enrolled: row.date(ENROLLED),
-        last_sync: row.date(LAST_SYNC),
+        enrolled: row.date(ENROLLED).into(),
+        last_sync: row.date(LAST_SYNC).into(),
         compliance: row.sym(COMPLIANCE),
         is_managed: row.bool(IS_MANAGED),
-        snapshot_time: row.date(SNAPSHOT_TIME),
+        snapshot_time: row.date(SNAPSHOT_TIME).into(),
         non_empty: row.cells.iter().filter(|c| c.is_some()).count() as u16,
     };
     Ok(rec)
 }
 
-pub fn date_slot(rec: &mut IntuneRecord, field: usize) -> Option<&mut Option<Micros>> {
+pub fn date_slot(rec: &mut IntuneRecord, field: usize) -> Option<&mut Stamp> {
     match field {
         ENROLLED => Some(&mut rec.enrolled),
         LAST_SYNC => Some(&mut rec.last_sync),

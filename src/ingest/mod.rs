@@ -564,7 +564,7 @@ impl Builder {
                     .and_then(|r| autopilot::date_slot(r, p.field)),
             };
             if let Some(slot) = slot {
-                *slot = value;
+                *slot = value.into();
             }
         }
     }

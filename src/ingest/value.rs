@@ -8,6 +8,47 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 /// A timestamp in microseconds since the Unix epoch, UTC.
 pub type Micros = i64;
 
+/// A record's timestamp or none, in 8 bytes where an `Option<Micros>` takes 16: the
+/// records hold one to three each, and at 1M devices they are about 50 MB smaller (fewer
+/// pages to fault in, less to move when they are put in device order). `i64::MIN`, before
+/// any date the parsers give, stands for none.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp(i64);
+
+impl Stamp {
+    pub const NONE: Stamp = Stamp(i64::MIN);
+
+    /// The timestamp, if there is one.
+    #[inline]
+    pub fn get(self) -> Option<Micros> {
+        (self.0 != i64::MIN).then_some(self.0)
+    }
+}
+
+impl Default for Stamp {
+    fn default() -> Stamp {
+        Stamp::NONE
+    }
+}
+
+impl From<Option<Micros>> for Stamp {
+    /// `Some(i64::MIN)`, which no parser gives, is kept as the microsecond after it.
+    #[inline]
+    fn from(v: Option<Micros>) -> Stamp {
+        match v {
+            Some(m) => Stamp(m.max(i64::MIN + 1)),
+            None => Stamp::NONE,
+        }
+    }
+}
+
+impl std::fmt::Debug for Stamp {
+    /// As the `Option<Micros>` it stands for.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 /// Returned when a non-empty cell could not be parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bad;
@@ -685,6 +726,26 @@ pub fn format_ts_bytes(us: Micros, buf: &mut [u8; 20]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stamp_holds_any_parsed_time_or_none_in_eight_bytes() {
+        assert_eq!(std::mem::size_of::<Stamp>(), 8);
+        assert_eq!(Stamp::default().get(), None);
+        assert_eq!(Stamp::from(None).get(), None);
+        let earliest = known("0002-01-01T00:00:00Z");
+        for t in [
+            earliest,
+            Some(0),
+            Some(-1),
+            known("2026-11-28T05:00:00.1234567Z"),
+        ] {
+            assert!(t.is_some());
+            assert_eq!(Stamp::from(t).get(), t);
+            assert_eq!(format!("{:?}", Stamp::from(t)), format!("{t:?}"));
+        }
+        // No parser gives i64::MIN; were one to, it would not read back as none.
+        assert_eq!(Stamp::from(Some(i64::MIN)).get(), Some(i64::MIN + 1));
+    }
 
     #[test]
     fn ids_read_order_and_print_as_written() {

@@ -445,7 +445,7 @@ pub fn for_rule(
                 e.src("entra", f, "ENABLED", "accountEnabled", "false");
             }
             if let Some(x) = e.intune() {
-                let (f, t) = (x.file, x.last_sync);
+                let (f, t) = (x.file, x.last_sync.get());
                 e.src(
                     "intune",
                     f,

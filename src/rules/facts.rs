@@ -199,7 +199,7 @@ fn device_facts(
                 Some(asof) => d
                     .intune
                     .iter()
-                    .filter_map(|&i| fleet.intune[i].last_sync)
+                    .filter_map(|&i| fleet.intune[i].last_sync.get())
                     .any(|t| t >= asof - stale_days as i64 * 86_400_000_000),
                 None => false,
             };
@@ -236,7 +236,7 @@ fn dup_serial_losers(r: &Resolved) -> Vec<usize> {
     for group in &by_serial {
         let rank = |di: usize| {
             let i = &fleet.intune[r.devices[di].intune[0]];
-            (i.last_sync, i.enrolled, &i.id)
+            (i.last_sync.get(), i.enrolled.get(), &i.id)
         };
         let best = group
             .iter()
@@ -262,7 +262,7 @@ fn hwid_dups(r: &Resolved) -> Vec<usize> {
             let e = &fleet.entra[r.devices[di].entra.unwrap_or_default()];
             (
                 e.trust != Some(Trust::Workplace),
-                e.registered,
+                e.registered.get(),
                 e.object_id.as_ref(),
             )
         };

@@ -69,7 +69,7 @@ fn intune_names(i: &Input) -> Vec<Option<String>> {
 
 fn intune_last_sync(i: &Input) -> Vec<Option<i64>> {
     match &i.records {
-        Records::Intune(v) => v.iter().map(|r| r.last_sync).collect(),
+        Records::Intune(v) => v.iter().map(|r| r.last_sync.get()).collect(),
         _ => panic!("not Intune"),
     }
 }
