@@ -74,12 +74,20 @@ pub fn clean(cell: Option<&str>) -> Option<&str> {
 /// Whether `hay` contains `needle` (lower-case ASCII) in any ASCII case, without
 /// allocating.
 pub fn contains_ci(hay: &str, needle: &str) -> bool {
-    let n = needle.as_bytes();
-    n.is_empty()
-        || hay
-            .as_bytes()
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n))
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else {
+        return true;
+    };
+    let Some(last_start) = h.len().checked_sub(n.len()) else {
+        return false;
+    };
+    // Compared only where the needle's first byte is, in either case.
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        &h[..=last_start],
+    )
+    .any(|i| h[i + 1..i + n.len()].eq_ignore_ascii_case(rest))
 }
 
 /// Whether `hay` starts with `prefix` (lower-case ASCII) in any ASCII case.
@@ -1040,6 +1048,19 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn contains_ci_agrees_with_comparing_every_window(
+            hay in "[a-zA-Z é]{0,12}(server|SeRvEr|windows)?[a-zA-Z é]{0,12}",
+            needle in "(server|windows|s|é|sé|)",
+        ) {
+            let reference = needle.is_empty()
+                || hay
+                    .as_bytes()
+                    .windows(needle.len())
+                    .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()));
+            proptest::prop_assert_eq!(contains_ci(&hay, &needle), reference);
+        }
+
         #[test]
         fn guid_parser_agrees_with_the_reference(
             g in proptest::num::u128::ANY,
