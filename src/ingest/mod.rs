@@ -1028,6 +1028,14 @@ fn record_cells<'r>(
 /// Whether a cell spells the header name `norm` (already normalised by [`norm_header`]),
 /// without allocating: a row that repeats the header is skipped.
 fn is_header(cell: &str, norm: &str) -> bool {
+    let b = cell.as_bytes();
+    // Most cells start and end with a printable ASCII byte other than a quote: nothing to
+    // trim (a data row is told from the header by its first cell, once per row).
+    let plain = matches!((b.first(), b.last()), (Some(&f), Some(&l))
+        if f.is_ascii_graphic() && l.is_ascii_graphic() && f != b'"' && l != b'"');
+    if plain {
+        return cell.eq_ignore_ascii_case(norm);
+    }
     cell.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"')
         .eq_ignore_ascii_case(norm)
 }
@@ -1049,4 +1057,33 @@ fn found_columns<'a>(names: impl Iterator<Item = &'a str>) -> String {
         out.push(format!("... ({total} columns in all)"));
     }
     out.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_spells_a_header_name_trimmed_and_in_any_case() {
+        let norm = norm_header("Device name");
+        for cell in [
+            "Device name",
+            "DEVICE NAME",
+            " device name ",
+            "\"Device name\"",
+            "\u{feff}Device name",
+        ] {
+            assert!(is_header(cell, &norm), "{cell:?}");
+        }
+        for cell in [
+            "Device",
+            "Device names",
+            "CTS-0000000",
+            "",
+            "\"",
+            "Device\u{a0}name",
+        ] {
+            assert!(!is_header(cell, &norm), "{cell:?}");
+        }
+    }
 }

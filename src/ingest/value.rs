@@ -57,6 +57,9 @@ pub struct Bad;
 pub fn clean(cell: Option<&str>) -> Option<&str> {
     let cell = cell?;
     let b = cell.as_bytes();
+    if b.is_empty() {
+        return None;
+    }
     // Most cells start and end with a printable ASCII byte: nothing to trim.
     let plain = matches!((b.first(), b.last()), (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic());
     let s = if plain {
@@ -116,12 +119,16 @@ pub fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
 pub fn parse_bool(s: &str) -> Result<bool, Bad> {
     let t = s.trim();
     let is = |w: &str| t.eq_ignore_ascii_case(w);
-    if is("true") || is("yes") || t == "1" || t == "-1" {
-        Ok(true)
-    } else if is("false") || is("no") || t == "0" {
-        Ok(false)
-    } else {
-        Err(Bad)
+    // One comparison at most, by length.
+    match t.len() {
+        1 if t == "1" => Ok(true),
+        1 if t == "0" => Ok(false),
+        2 if t == "-1" => Ok(true),
+        2 if is("no") => Ok(false),
+        3 if is("yes") => Ok(true),
+        4 if is("true") => Ok(true),
+        5 if is("false") => Ok(false),
+        _ => Err(Bad),
     }
 }
 
@@ -1102,13 +1109,15 @@ mod tests {
 
     #[test]
     fn booleans_and_empties() {
-        for t in ["True", "yes", "1", "TRUE"] {
+        for t in ["True", "yes", "1", "TRUE", "-1", " YES ", "tRuE"] {
             assert_eq!(parse_bool(t), Ok(true));
         }
-        for f in ["False", "no", "0"] {
+        for f in ["False", "no", "0", "NO", " false\t"] {
             assert_eq!(parse_bool(f), Ok(false));
         }
-        assert!(parse_bool("maybe").is_err());
+        for bad in ["maybe", "", "2", "-0", "ye", "truex", "n", "falsey", "-1 1"] {
+            assert!(parse_bool(bad).is_err(), "{bad:?}");
+        }
         assert_eq!(clean(Some("  NULL ")), None);
         assert_eq!(clean(Some("")), None);
         assert_eq!(clean(Some(" x ")), Some("x"));
