@@ -316,8 +316,9 @@ fn workplace_name_dups(r: &Resolved) -> Vec<usize> {
 fn groups<K: std::hash::Hash + Eq + Clone>(
     items: impl Iterator<Item = (K, usize)>,
 ) -> Vec<Vec<usize>> {
-    // Sized for every item up front (most devices have a serial): grown from empty, the
-    // map is rebuilt at every doubling, about 2% of a run's samples at 1M devices.
+    // Sized for every item up front (for FLT102 nearly every device: most have a serial):
+    // grown from empty, the map was rebuilt at every doubling, about 1% of a run's samples
+    // at 1M devices.
     let (at_least, at_most) = items.size_hint();
     let mut first: FxHashMap<K, usize> =
         FxHashMap::with_capacity_and_hasher(at_most.unwrap_or(at_least), Default::default());
