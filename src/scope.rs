@@ -7,7 +7,7 @@ use crate::ingest::entra::EntraRecord;
 use crate::ingest::intune::IntuneRecord;
 use crate::ingest::{Input, ReadOptions, Records};
 use crate::intern::Sym;
-use crate::model::SkipReason;
+use crate::model::{SkipReason, Source};
 use std::cell::Cell;
 
 const DAY_US: i64 = 86_400_000_000;
@@ -32,36 +32,39 @@ pub fn out_of_scope(
     None
 }
 
-/// [`out_of_scope`] of interned values, remembering the last answer on each thread: an
-/// export's OS and SKU take a handful of values over millions of rows, and a row mostly
-/// repeats the one before it.
-fn out_of_scope_sym(
-    os: Option<Sym>,
-    sku: Option<Sym>,
-    include_servers: bool,
-) -> Option<SkipReason> {
-    type Last = Option<(Option<Sym>, Option<Sym>, bool, Option<SkipReason>)>;
+/// What a scope verdict depends on: the source's check, the interned OS and SKU, and
+/// whether servers are included.
+type Key = (Source, Option<Sym>, Option<Sym>, bool);
+
+/// The verdict for `key`, computed by `verdict()` only when it differs from the last key
+/// on this thread: an export's OS and SKU take a handful of values over millions of rows,
+/// and a row mostly repeats the one before it.
+fn remembered(key: Key, verdict: impl FnOnce() -> Option<SkipReason>) -> Option<SkipReason> {
     thread_local! {
-        static LAST: Cell<Last> = const { Cell::new(None) };
+        static LAST: Cell<Option<(Key, Option<SkipReason>)>> = const { Cell::new(None) };
     }
     LAST.with(|last| match last.get() {
-        Some((o, s, i, verdict)) if (o, s, i) == (os, sku, include_servers) => verdict,
+        Some((k, v)) if k == key => v,
         _ => {
-            let verdict = out_of_scope(os.as_deref(), sku.as_deref(), include_servers);
-            last.set(Some((os, sku, include_servers, verdict)));
-            verdict
+            let v = verdict();
+            last.set(Some((key, v)));
+            v
         }
     })
 }
 
 /// Whether an Intune record is out of scope, and why.
 pub fn intune(r: &IntuneRecord, include_servers: bool) -> Option<SkipReason> {
-    out_of_scope_sym(r.os, r.sku, include_servers)
+    remembered((Source::Intune, r.os, r.sku, include_servers), || {
+        out_of_scope(r.os.as_deref(), r.sku.as_deref(), include_servers)
+    })
 }
 
 /// Whether an Entra object is out of scope, and why.
 pub fn entra(r: &EntraRecord, include_servers: bool) -> Option<SkipReason> {
-    out_of_scope_sym(r.os, None, include_servers)
+    remembered((Source::Entra, r.os, None, include_servers), || {
+        out_of_scope(r.os.as_deref(), None, include_servers)
+    })
 }
 
 /// Whether a ConfigMgr record is out of scope, and why.
@@ -70,24 +73,15 @@ pub fn configmgr(r: &ConfigMgrRecord, include_servers: bool) -> Option<SkipReaso
     if r.obsolete {
         return Some(SkipReason::Obsolete);
     }
-    // ConfigMgr names Windows "Microsoft Windows NT Workstation 10.0": the last answer is
-    // remembered as in [`out_of_scope_sym`].
-    type Last = Option<(Option<Sym>, bool, Option<SkipReason>)>;
-    thread_local! {
-        static LAST: Cell<Last> = const { Cell::new(None) };
-    }
-    LAST.with(|last| match last.get() {
-        Some((o, i, verdict)) if (o, i) == (r.os_name, include_servers) => verdict,
-        _ => {
-            let verdict = match r.os_name.as_deref() {
-                Some(o) if contains_ci(o, "server") && !include_servers => Some(SkipReason::Server),
-                Some(o) if !contains_ci(o, "windows") => Some(SkipReason::Platform),
-                _ => None,
-            };
-            last.set(Some((r.os_name, include_servers, verdict)));
-            verdict
-        }
-    })
+    // ConfigMgr names Windows "Microsoft Windows NT Workstation 10.0".
+    remembered(
+        (Source::ConfigMgr, r.os_name, None, include_servers),
+        || match r.os_name.as_deref() {
+            Some(o) if contains_ci(o, "server") && !include_servers => Some(SkipReason::Server),
+            Some(o) if !contains_ci(o, "windows") => Some(SkipReason::Platform),
+            _ => None,
+        },
+    )
 }
 
 fn retain_counting<T>(
