@@ -92,6 +92,39 @@ impl Sym {
     }
 }
 
+/// A function of interned values, remembered per value on one thread (held in a
+/// `thread_local!`): the spelling of an enum in an export (`Managed by`, ownership,
+/// enrollment or trust type) takes a handful of values over millions of rows, and is
+/// parsed once per value instead of once per row.
+pub struct SymMemo<T>(RefCell<Vec<Option<T>>>);
+
+impl<T: Clone> Default for SymMemo<T> {
+    fn default() -> Self {
+        SymMemo::new()
+    }
+}
+
+impl<T: Clone> SymMemo<T> {
+    pub const fn new() -> Self {
+        SymMemo(RefCell::new(Vec::new()))
+    }
+
+    /// `parse(sym's text)`, computed the first time this thread asks for `sym`.
+    pub fn get(&self, sym: Sym, parse: impl FnOnce(&str) -> T) -> T {
+        let at = sym.0.get() as usize - 1;
+        if let Some(Some(v)) = self.0.borrow().get(at) {
+            return v.clone();
+        }
+        let v = parse(sym.as_str());
+        let mut memo = self.0.borrow_mut();
+        if memo.len() <= at {
+            memo.resize(at + 1, None);
+        }
+        memo[at] = Some(v.clone());
+        v
+    }
+}
+
 impl std::ops::Deref for Sym {
     type Target = str;
     fn deref(&self) -> &str {
@@ -174,6 +207,27 @@ mod tests {
         let (c, text) = Sym::with_text("10.0.26100.2314");
         assert_eq!((c, text), (a, a.as_str()));
         assert_eq!(Sym::with_text("Pro").0, Sym::new("Pro"));
+    }
+
+    #[test]
+    fn a_memo_parses_each_value_once_and_gives_what_the_parser_gives() {
+        let memo: SymMemo<Option<usize>> = SymMemo::new();
+        let calls = std::cell::Cell::new(0);
+        let parse = |s: &str| {
+            calls.set(calls.get() + 1);
+            s.find('-')
+        };
+        let (a, b) = (Sym::new("memo-test"), Sym::new("memotest"));
+        for _ in 0..3 {
+            assert_eq!(memo.get(a, parse), Some(4));
+            assert_eq!(memo.get(b, parse), None);
+        }
+        assert_eq!(calls.get(), 2);
+        // A value interned after the memo last grew.
+        let c = Sym::new("memo-test-later-value");
+        assert_eq!(memo.get(c, parse), Some(4));
+        assert_eq!(memo.get(a, parse), Some(4));
+        assert_eq!(calls.get(), 3);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::table::Row;
 use super::value::{Guid, Id, Stamp, Text};
 use crate::diag::RowReject;
-use crate::intern::Sym;
+use crate::intern::{Sym, SymMemo};
 
 crate::fields!(
     OBJECT_ID = ["objectId", "id"],
@@ -139,6 +139,11 @@ impl EntraRecord {
     }
 }
 
+thread_local! {
+    static TRUSTS: SymMemo<Option<Trust>> = const { SymMemo::new() };
+    static OWNERSHIPS: SymMemo<Option<crate::model::Ownership>> = const { SymMemo::new() };
+}
+
 pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
     let object_id = row.str(OBJECT_ID).map(super::intune::normalise_id);
     let device_id = row.guid(DEVICE_ID);
@@ -150,7 +155,7 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
         });
     }
     let trust_raw = row.sym(TRUST_TYPE);
-    let trust = trust_raw.as_deref().and_then(Trust::parse);
+    let trust = trust_raw.and_then(|s| TRUSTS.with(|m| m.get(s, Trust::parse)));
     if trust.is_none() {
         if let Some(t) = trust_raw {
             row.warn(
@@ -192,8 +197,7 @@ pub fn build(row: &mut Row<'_>) -> Result<EntraRecord, RowReject> {
     };
     rec.ownership = rec
         .ownership_raw
-        .as_deref()
-        .and_then(super::intune::parse_ownership);
+        .and_then(|s| OWNERSHIPS.with(|m| m.get(s, super::intune::parse_ownership)));
     if let Some(ids) = row.str(PHYSICAL_IDS) {
         for id in ids.split('\n') {
             let Some((tag, value)) = id.trim().split_once(':') else {

@@ -4,7 +4,7 @@
 use super::table::Row;
 use super::value::{Guid, Id, Shared, Stamp, Text};
 use crate::diag::RowReject;
-use crate::intern::Sym;
+use crate::intern::{Sym, SymMemo};
 use crate::model::JoinType;
 
 crate::fields!(
@@ -232,12 +232,18 @@ pub fn normalise_id(s: &str) -> Id {
     }
 }
 
+thread_local! {
+    static AGENTS: SymMemo<Option<Agent>> = const { SymMemo::new() };
+    static OWNERSHIPS: SymMemo<Option<crate::model::Ownership>> = const { SymMemo::new() };
+    static ENROLLMENT_TYPES: SymMemo<Option<EnrollmentType>> = const { SymMemo::new() };
+}
+
 pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
     let Some(id) = row.str(ID).map(normalise_id) else {
         return Err(row.reject_missing(ID));
     };
     let managed_by_raw = row.sym(MANAGED_BY).or_else(|| row.sym(AGENT));
-    let agent = managed_by_raw.as_deref().and_then(Agent::parse);
+    let agent = managed_by_raw.and_then(|s| AGENTS.with(|m| m.get(s, Agent::parse)));
     if let Some(Agent::Other(v)) = &agent {
         let v = v.clone();
         let f = if row.str(MANAGED_BY).is_some() {
@@ -257,11 +263,10 @@ pub fn build(row: &mut Row<'_>) -> Result<IntuneRecord, RowReject> {
         entra_device_id: row.guid(ENTRA_ID),
         agent,
         managed_by_raw,
-        ownership: ownership_raw.as_deref().and_then(parse_ownership),
+        ownership: ownership_raw.and_then(|s| OWNERSHIPS.with(|m| m.get(s, parse_ownership))),
         ownership_raw,
         enrollment_type: enrollment_type_raw
-            .as_deref()
-            .and_then(EnrollmentType::parse),
+            .and_then(|s| ENROLLMENT_TYPES.with(|m| m.get(s, EnrollmentType::parse))),
         enrollment_type_raw,
         join_type: row.str(JOIN_TYPE).and_then(parse_join_type),
         autopilot_enrolled: row.bool(AUTOPILOT_ENROLLED),

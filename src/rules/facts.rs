@@ -3,7 +3,6 @@
 //! across devices) are computed here over groups of devices.
 
 use crate::classify::Classified;
-use crate::fxhash::FxHashMap;
 use crate::ingest::entra::Trust;
 use crate::ingest::intune::Agent;
 use crate::ingest::value::{serial_key, Micros};
@@ -226,12 +225,18 @@ fn device_facts(
 /// best of each group.
 fn dup_serial_losers(r: &Resolved) -> Vec<usize> {
     let fleet = &r.fleet;
-    let by_serial = groups(r.devices.iter().enumerate().filter_map(|(di, d)| {
-        d.intune
-            .first()
-            .and_then(|&i| fleet.intune[i].serial.as_deref())
-            .map(|s| (serial_key(s), di))
-    }));
+    let serials: Vec<_> = r
+        .devices
+        .par_iter()
+        .enumerate()
+        .filter_map(|(di, d)| {
+            d.intune
+                .first()
+                .and_then(|&i| fleet.intune[i].serial.as_deref())
+                .map(|s| (serial_key(s), di))
+        })
+        .collect();
+    let by_serial = groups(&serials);
     let mut out = Vec::new();
     for group in &by_serial {
         let rank = |di: usize| {
@@ -251,11 +256,17 @@ fn dup_serial_losers(r: &Resolved) -> Vec<usize> {
 /// non-Workplace object of each group.
 fn hwid_dups(r: &Resolved) -> Vec<usize> {
     let fleet = &r.fleet;
-    let by_hwid = groups(r.devices.iter().enumerate().filter_map(|(di, d)| {
-        d.entra
-            .and_then(|e| fleet.entra[e].hwid.as_deref())
-            .map(|h| (h, di))
-    }));
+    let hwids: Vec<_> = r
+        .devices
+        .par_iter()
+        .enumerate()
+        .filter_map(|(di, d)| {
+            d.entra
+                .and_then(|e| fleet.entra[e].hwid.as_deref())
+                .map(|h| (h, di))
+        })
+        .collect();
+    let by_hwid = groups(&hwids);
     let mut out = Vec::new();
     for group in &by_hwid {
         let key = |di: usize| {
@@ -311,30 +322,47 @@ fn workplace_name_dups(r: &Resolved) -> Vec<usize> {
         .collect()
 }
 
-/// The groups of two or more devices sharing a key (in no particular order; each group's
-/// devices in the order given). One map entry per key, a list only for shared keys.
-fn groups<K: std::hash::Hash + Eq + Clone>(
-    items: impl Iterator<Item = (K, usize)>,
+/// The groups of items sharing a key (each a list of devices, in the order given), for
+/// the keys more than one item holds. Each key is hashed once and the hashes sorted (in
+/// parallel): only items whose hashes tie are compared by key. A hash map of the keys
+/// (for FLT102 nearly every device has a serial) took twice the time at 1M devices, a
+/// cache miss per device.
+fn groups<K: std::hash::Hash + Eq + Sync>(items: &[(K, usize)]) -> Vec<Vec<usize>> {
+    use std::hash::BuildHasher;
+    let hasher = std::hash::BuildHasherDefault::<crate::fxhash::FxHasher>::default();
+    groups_hashed(items, |k| hasher.hash_one(k))
+}
+
+/// [`groups`] with the hash function given (a test gives one where every key collides).
+fn groups_hashed<K: Eq + Sync>(
+    items: &[(K, usize)],
+    hash: impl Fn(&K) -> u64 + Sync,
 ) -> Vec<Vec<usize>> {
-    // Sized for every item up front (for FLT102 nearly every device: most have a serial):
-    // grown from empty, the map was rebuilt at every doubling, about 1% of a run's samples
-    // at 1M devices.
-    let (at_least, at_most) = items.size_hint();
-    let mut first: FxHashMap<K, usize> =
-        FxHashMap::with_capacity_and_hasher(at_most.unwrap_or(at_least), Default::default());
-    let mut shared: FxHashMap<K, Vec<usize>> = FxHashMap::default();
-    for (k, di) in items {
-        match first.entry(k) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(di);
+    let mut hashes: Vec<(u64, usize)> = items
+        .par_iter()
+        .enumerate()
+        .map(|(at, (k, _))| (hash(k), at))
+        .collect();
+    // By hash, then position: within a run of one hash, items keep their order.
+    hashes.par_sort_unstable();
+    let mut out = Vec::new();
+    for run in hashes
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        // Hashes collide rarely: the run is split by key.
+        let mut left: Vec<usize> = run.iter().map(|&(_, at)| at).collect();
+        while left.len() > 1 {
+            let key = &items[left[0]].0;
+            let (same, rest): (Vec<usize>, Vec<usize>) =
+                left.iter().partition(|&&at| items[at].0 == *key);
+            if same.len() > 1 {
+                out.push(same.iter().map(|&at| items[at].1).collect());
             }
-            std::collections::hash_map::Entry::Occupied(o) => shared
-                .entry(o.key().clone())
-                .or_insert_with(|| vec![*o.get()])
-                .push(di),
+            left = rest;
         }
     }
-    shared.into_values().collect()
+    out
 }
 
 /// `s` with everything but ASCII letters and digits removed equals `word`, ignoring case.
@@ -487,6 +515,35 @@ pub fn frame(devices: &[Classified], facts: &[Facts]) -> PolarsResult<DataFrame>
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The groups of two or more items sharing a key, each in item order: what `groups`
+    /// must give (in some order), by the plainest means.
+    fn naive_groups(items: &[(u8, usize)]) -> Vec<Vec<usize>> {
+        let mut by_key: std::collections::BTreeMap<u8, Vec<usize>> = Default::default();
+        for &(k, di) in items {
+            by_key.entry(k).or_default().push(di);
+        }
+        by_key.into_values().filter(|g| g.len() > 1).collect()
+    }
+
+    fn sorted(mut g: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
+        g.sort();
+        g
+    }
+
+    proptest! {
+        #[test]
+        fn groups_are_the_shared_keys_whatever_the_hashes_collide(
+            keys in proptest::collection::vec(0u8..12, 0..60),
+        ) {
+            let items: Vec<(u8, usize)> = keys.iter().enumerate().map(|(i, &k)| (k, i * 3)).collect();
+            let want = sorted(naive_groups(&items));
+            prop_assert_eq!(sorted(groups(&items)), want.clone());
+            // Every key one hash, and only two hashes: the runs are split by key.
+            prop_assert_eq!(sorted(groups_hashed(&items, |_| 7)), want.clone());
+            prop_assert_eq!(sorted(groups_hashed(&items, |&k| u64::from(k % 2))), want);
+        }
+    }
 
     #[test]
     fn versions_as_the_consoles_write_them() {
