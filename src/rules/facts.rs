@@ -225,18 +225,12 @@ fn device_facts(
 /// best of each group.
 fn dup_serial_losers(r: &Resolved) -> Vec<usize> {
     let fleet = &r.fleet;
-    let serials: Vec<_> = r
-        .devices
-        .par_iter()
-        .enumerate()
-        .filter_map(|(di, d)| {
-            d.intune
-                .first()
-                .and_then(|&i| fleet.intune[i].serial.as_deref())
-                .map(|s| (serial_key(s), di))
-        })
-        .collect();
-    let by_serial = groups(&serials);
+    let by_serial = groups(&keyed(r, |d| {
+        d.intune
+            .first()
+            .and_then(|&i| fleet.intune[i].serial.as_deref())
+            .map(serial_key)
+    }));
     let mut out = Vec::new();
     for group in &by_serial {
         let rank = |di: usize| {
@@ -256,17 +250,9 @@ fn dup_serial_losers(r: &Resolved) -> Vec<usize> {
 /// non-Workplace object of each group.
 fn hwid_dups(r: &Resolved) -> Vec<usize> {
     let fleet = &r.fleet;
-    let hwids: Vec<_> = r
-        .devices
-        .par_iter()
-        .enumerate()
-        .filter_map(|(di, d)| {
-            d.entra
-                .and_then(|e| fleet.entra[e].hwid.as_deref())
-                .map(|h| (h, di))
-        })
-        .collect();
-    let by_hwid = groups(&hwids);
+    let by_hwid = groups(&keyed(r, |d| {
+        d.entra.and_then(|e| fleet.entra[e].hwid.as_deref())
+    }));
     let mut out = Vec::new();
     for group in &by_hwid {
         let key = |di: usize| {
@@ -322,11 +308,23 @@ fn workplace_name_dups(r: &Resolved) -> Vec<usize> {
         .collect()
 }
 
+/// Each device's key, where it has one, with the device's index (made on every core).
+fn keyed<'r, K: Send>(
+    r: &'r Resolved,
+    key: impl Fn(&'r crate::resolve::Device) -> Option<K> + Sync,
+) -> Vec<(K, usize)> {
+    r.devices
+        .par_iter()
+        .enumerate()
+        .filter_map(|(di, d)| key(d).map(|k| (k, di)))
+        .collect()
+}
+
 /// The groups of items sharing a key (each a list of devices, in the order given), for
 /// the keys more than one item holds. Each key is hashed once and the hashes sorted (in
 /// parallel): only items whose hashes tie are compared by key. A hash map of the keys
-/// (for FLT102 nearly every device has a serial) took twice the time at 1M devices, a
-/// cache miss per device.
+/// (for FLT102 nearly every device has a serial) cost a cache miss per device: `rules:
+/// facts` took 0.32 s against 0.25 s now at 1M devices.
 fn groups<K: std::hash::Hash + Eq + Sync>(items: &[(K, usize)]) -> Vec<Vec<usize>> {
     use std::hash::BuildHasher;
     let hasher = std::hash::BuildHasherDefault::<crate::fxhash::FxHasher>::default();
