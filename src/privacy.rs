@@ -6,7 +6,6 @@
 use crate::ingest::value::serial_key;
 use crate::ingest::value::Text;
 use crate::ingest::{Input, Records};
-use sha2::{Digest, Sha256};
 
 /// The shortest key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
@@ -24,19 +23,10 @@ impl std::fmt::Debug for Pseudonymizer {
 
 /// HMAC-SHA-256 (RFC 2104).
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(message);
-    let mut outer = Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::hmac::sign(&key, message).as_ref());
+    out
 }
 
 impl Pseudonymizer {
@@ -123,6 +113,18 @@ mod tests {
         assert_eq!(
             hex,
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231_case_6_a_key_longer_than_a_block() {
+        let mac = hmac_sha256(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+        );
+        assert_eq!(
+            crate::ingest::text::hex(&mac),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
     }
 

@@ -9,6 +9,11 @@
 //! one again from its start. Whatever is left when the analysis needs the digests is
 //! hashed then, by the thread that asks.
 //!
+//! The hash is ring's SHA-256: its assembly uses the CPU's SHA instructions where there are
+//! some and AVX2 otherwise. On a CPU without them it hashes 340 MB/s against 180 MB/s for
+//! the sha2 crate's portable code, which had a 1M-device run wait 3.7 s at its end for the
+//! digests that idle time had not finished (BENCHMARKS.md, nineteenth round).
+//!
 //! (Tried first: the same steps as rayon jobs that ran only when a worker found no other
 //! work. A worker waiting at a `join` can then be a step late for the work it waited for;
 //! the scheduler's idle class has no such delay and leaves rayon's scheduling alone.)
@@ -19,15 +24,16 @@
 //! rather than a digest of other bytes than those analysed.
 
 use super::IngestError;
-use sha2::{Digest, Sha256};
+use ring::digest::{Context, SHA256};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::SystemTime;
 
-/// Bytes hashed in one step: about half a millisecond of SHA-256 (with the CPU's SHA
-/// instructions), the longest `finish` waits for the idle thread to let go of a file.
+/// Bytes hashed in one step: about half a millisecond of SHA-256 with the CPU's SHA
+/// instructions, 3 ms without (ring's AVX2 code), the longest `finish` waits for the idle
+/// thread to let go of a file.
 const STEP: usize = 1 << 20;
 
 /// A file's (sha256 hex, size in bytes), or why it could not be read again.
@@ -68,7 +74,7 @@ struct Shared {
 
 struct Progress {
     later: Option<Later>,
-    hasher: Sha256,
+    hasher: Context,
     bytes: u64,
     buf: Vec<u8>,
     /// Set once the file is hashed (or failed).
@@ -86,7 +92,7 @@ impl Digests {
                 .map(|(at, later)| {
                     let m = Mutex::new(Progress {
                         later: Some(later),
-                        hasher: Sha256::new(),
+                        hasher: Context::new(&SHA256),
                         bytes: 0,
                         buf: Vec::new(),
                         out: None,
@@ -197,8 +203,9 @@ impl Progress {
                     .is_ok_and(|m| m.len() == later.len && m.modified().ok() == later.modified)
                     && self.bytes == later.len;
                 self.out = Some(if same {
-                    let digest = std::mem::take(&mut self.hasher).finalize();
-                    Ok((super::text::hex(&digest), self.bytes))
+                    let digest =
+                        std::mem::replace(&mut self.hasher, Context::new(&SHA256)).finish();
+                    Ok((super::text::hex(digest.as_ref()), self.bytes))
                 } else {
                     Err(IngestError::Io {
                         path: later.path,
@@ -252,7 +259,8 @@ mod tests {
         let bytes: Vec<u8> = (0..STEP * 2 + 12_345).map(|i| (i % 251) as u8).collect();
         std::fs::write(&big, &bytes).expect("write");
         let expected_big = {
-            let d = Sha256::digest(&bytes);
+            use sha2::Digest as _;
+            let d = sha2::Sha256::digest(&bytes);
             d.iter().map(|b| format!("{b:02x}")).collect::<String>()
         };
         for idle in [false, true] {

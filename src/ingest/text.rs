@@ -1,7 +1,7 @@
 //! Bytes to UTF-8 text, in one streaming pass: BOM sniffing, UTF-16 transcoding, and the
 //! SHA-256 of the raw file computed on the way through.
 
-use sha2::{Digest, Sha256};
+use ring::digest::{Context, SHA256};
 use std::io::{self, BufRead, BufReader, Read};
 
 /// The encoding a file was found in.
@@ -27,14 +27,14 @@ impl Encoding {
 /// SHA-256 and size of the raw bytes of a file, fed by [`HashingReader`].
 pub struct HashState {
     /// `None`: the size only.
-    hasher: Option<Sha256>,
+    hasher: Option<Context>,
     bytes: u64,
 }
 
 impl Default for HashState {
     fn default() -> Self {
         HashState {
-            hasher: Some(Sha256::default()),
+            hasher: Some(Context::new(&SHA256)),
             bytes: 0,
         }
     }
@@ -64,7 +64,10 @@ impl HashState {
             }
             self.bytes += n as u64;
         }
-        let hex = self.hasher.map(|h| hex(&h.finalize())).unwrap_or_default();
+        let hex = self
+            .hasher
+            .map(|h| hex(h.finish().as_ref()))
+            .unwrap_or_default();
         Ok((hex, self.bytes))
     }
 }
