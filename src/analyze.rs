@@ -194,8 +194,9 @@ pub fn read_inputs(
     Ok((inputs, warnings, Digests::start(later)))
 }
 
-/// Fills in the digests [`read_inputs`] left to `digests`.
-fn fill_digests(inputs: &mut [Input], digests: Digests) -> Result<(), AnalyzeError> {
+/// Fills in the digests [`read_inputs`] left to `digests`, hashing what is left on this
+/// thread.
+pub fn fill_digests(inputs: &mut [Input], digests: Digests) -> Result<(), AnalyzeError> {
     for (at, digest) in digests.finish() {
         let (sha256, size) = digest?;
         inputs[at].sha256 = sha256;
@@ -229,6 +230,19 @@ pub fn end_of_day(date: chrono::NaiveDate) -> Micros {
 }
 
 pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
+    let (mut analysis, digests) = analyze_digesting(opts)?;
+    let t = timing::span("digests (what idle cores left)");
+    fill_digests(&mut analysis.inputs, digests)?;
+    drop(t);
+    Ok(analysis)
+}
+
+/// [`analyze`] without waiting for the inputs' SHA-256 digests: the analysis comes back
+/// with the digests of the files still being hashed (their `sha256` empty) and the
+/// [`Digests`] that are taking them, for the caller to finish beside other work
+/// ([`crate::report::write_all_digesting`] hashes what is left while the data files are
+/// written, instead of before, with a core idle).
+pub fn analyze_digesting(opts: &AnalyzeOptions) -> Result<(Analysis, Digests), AnalyzeError> {
     let t = timing::span("read");
     let (mut inputs, mut run_warnings, digests) = read_inputs(&opts.inputs, &opts.read)?;
     if let Some(p) = &opts.pseudonymize {
@@ -273,10 +287,7 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     }
     let device_findings = outcome.per_device(devices.len());
     drop(t);
-    let t = timing::span("digests (what idle cores left)");
-    fill_digests(&mut inputs, digests)?;
-    drop(t);
-    Ok(Analysis {
+    let analysis = Analysis {
         inputs,
         resolved,
         devices,
@@ -289,7 +300,8 @@ pub fn analyze(opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
             .map(|(r, _)| r.code)
             .collect(),
         run_warnings,
-    })
+    };
+    Ok((analysis, digests))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod summary;
 pub mod xlsx;
 
 use crate::analyze::Analysis;
+use crate::ingest::digest::Digests;
 use crate::timing;
 use std::path::Path;
 
@@ -39,8 +40,44 @@ pub const OUTPUTS: &[&str] = &[
 /// Writes the full output set of `analyze` into `dir`, atomically.
 pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::io::Result<()> {
     let staging = atomic::Staging::new(dir)?;
+    write_data(analysis, &staging, opts.raw_csv, || Ok(()))?;
+    write_rest(analysis, staging, opts)
+}
+
+/// [`write_all`] for an analysis from [`crate::analyze::analyze_digesting`]: the digests
+/// still being taken are finished beside the data files (devices.csv, devices.parquet and
+/// findings.csv need none), and summary.json and the report follow with them. A file that
+/// changed while it was analysed is an error and nothing is written.
+pub fn write_all_digesting(
+    analysis: &mut Analysis,
+    digests: Digests,
+    dir: &Path,
+    opts: &WriteOptions,
+) -> std::io::Result<()> {
+    let staging = atomic::Staging::new(dir)?;
+    let mut digested = None;
+    write_data(analysis, &staging, opts.raw_csv, || {
+        let _t = timing::span("digests (what the writers left)");
+        digested = Some(digests.finish());
+        Ok(())
+    })?;
+    for (at, digest) in digested.unwrap_or_default() {
+        let (sha256, size) = digest.map_err(std::io::Error::other)?;
+        analysis.inputs[at].sha256 = sha256;
+        analysis.inputs[at].size = size;
+    }
+    write_rest(analysis, staging, opts)
+}
+
+/// devices.csv, devices.parquet and findings.csv, in parallel, with `beside` after
+/// findings.csv (the shortest).
+fn write_data(
+    analysis: &Analysis,
+    staging: &atomic::Staging,
+    raw: bool,
+    beside: impl FnOnce() -> std::io::Result<()> + Send,
+) -> std::io::Result<()> {
     let (devices, findings) = (&analysis.devices, &analysis.device_findings);
-    let raw = opts.raw_csv;
     let ((a, b), c) = rayon::join(
         || {
             rayon::join(
@@ -59,13 +96,24 @@ pub fn write_all(analysis: &Analysis, dir: &Path, opts: &WriteOptions) -> std::i
             let path = staging.path("findings.csv");
             csv_out::write_findings(&analysis.outcome.findings, devices, &path, raw)?;
             drop(t);
-            let _t = timing::span("write summary.json");
-            summary::write(analysis, &staging.path("summary.json"))
+            beside()
         },
     );
     a?;
     b?;
-    c?;
+    c
+}
+
+/// summary.json, the report and the charts, report.xlsx; then the staging folder is
+/// committed into place.
+fn write_rest(
+    analysis: &Analysis,
+    staging: atomic::Staging,
+    opts: &WriteOptions,
+) -> std::io::Result<()> {
+    let t = timing::span("write summary.json");
+    summary::write(analysis, &staging.path("summary.json"))?;
+    drop(t);
     let mut files = vec!["devices.csv", "devices.parquet", "findings.csv"];
     if !opts.no_html {
         let _t = timing::span("write report.html and charts");

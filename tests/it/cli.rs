@@ -45,7 +45,8 @@ fn analyze_writes_the_three_files_and_skips_non_exports_in_folders() {
             i["rows_read"].as_u64().unwrap(),
             i["rows_used"].as_u64().unwrap() + i["rows_rejected"].as_u64().unwrap() + skipped
         );
-        // The digest and size of the bytes on disk (hashed on idle cores, after parsing).
+        // The digest and size of the bytes on disk (hashed on idle cores after parsing, the
+        // rest beside the writers).
         let bytes = std::fs::read(i["path"].as_str().unwrap()).unwrap();
         let digest: String = sha2::Sha256::digest(&bytes)
             .iter()

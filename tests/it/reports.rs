@@ -661,3 +661,64 @@ fn devices_parquet_in_many_row_groups_reads_back_as_one() {
     let none = ParquetReader::new(file).finish().unwrap();
     assert_eq!((none.height(), none.schema()), (0, one.schema()));
 }
+
+#[test]
+fn an_input_changed_before_its_digest_is_finished_fails_the_write_and_keeps_the_last_report() {
+    use fleetstate::analyze::{analyze_digesting, AnalyzeOptions, InputSpec};
+    let inputs = tempfile::tempdir().unwrap();
+    for f in ["intune-devices.csv", "entra-devices.csv"] {
+        std::fs::copy(sample_data().join(f), inputs.path().join(f)).unwrap();
+    }
+    let opts = AnalyzeOptions {
+        inputs: vec![InputSpec {
+            path: inputs.path().to_path_buf(),
+            forced: None,
+        }],
+        ..Default::default()
+    };
+    let out = tempfile::tempdir().unwrap();
+    // One thread: no idle thread hashes the files early, so the digests are all taken
+    // by the writer, after the change below.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let (mut a, digests) = pool.install(|| analyze_digesting(&opts)).unwrap();
+    fleetstate::report::write_all(
+        &fleetstate::analyze::analyze(&opts).unwrap(),
+        out.path(),
+        &Default::default(),
+    )
+    .unwrap();
+    let before = std::fs::read(out.path().join("summary.json")).unwrap();
+
+    let changed = inputs.path().join("entra-devices.csv");
+    let mut text = std::fs::read(&changed).unwrap();
+    text.extend_from_slice(b"\r\n");
+    std::fs::write(&changed, text).unwrap();
+    let err = pool
+        .install(|| {
+            fleetstate::report::write_all_digesting(
+                &mut a,
+                digests,
+                out.path(),
+                &Default::default(),
+            )
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("entra-devices.csv"), "{err}");
+    assert!(err.contains("changed while it was being analysed"), "{err}");
+    assert_eq!(
+        std::fs::read(out.path().join("summary.json")).unwrap(),
+        before
+    );
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".fleetstate-tmp")),
+        "{names:?}"
+    );
+}
