@@ -196,7 +196,7 @@ pub fn read_inputs(
 
 /// Fills in the digests [`read_inputs`] left to `digests`, hashing what is left on this
 /// thread.
-pub fn fill_digests(inputs: &mut [Input], digests: Digests) -> Result<(), AnalyzeError> {
+fn fill_digests(inputs: &mut [Input], digests: Digests) -> Result<(), AnalyzeError> {
     for (at, digest) in digests.finish() {
         let (sha256, size) = digest?;
         inputs[at].sha256 = sha256;
