@@ -3,12 +3,12 @@
 //! tie-break of [`order`].
 
 use crate::diag::Warning;
-use crate::fxhash::FxHashMap;
+use crate::fxhash::{filled_in_bucket_order, map_in_bucket_order, FxHashMap};
 use crate::ingest::autopilot::AutopilotRecord;
 use crate::ingest::configmgr::ConfigMgrRecord;
 use crate::ingest::entra::{EntraRecord, Trust};
 use crate::ingest::intune::IntuneRecord;
-use crate::ingest::value::{serial_key, Guid, Id, Micros};
+use crate::ingest::value::{serial_key, Guid, Id, Micros, Text};
 use crate::ingest::{Input, Records};
 use crate::model::{SkipReason, Source};
 use rayon::prelude::*;
@@ -30,6 +30,11 @@ pub struct Fleet {
     pub files: Vec<String>,
     /// Per file: field name -> the column as spelled in that file (for evidence).
     pub columns: Vec<std::collections::BTreeMap<&'static str, String>>,
+    /// The Entra objects by device id, left by [`gather`] (which builds it to find two
+    /// objects claiming one device id) for [`resolve`], with the number of objects it was
+    /// made for: a map of every object rebuilt at 10M objects cost 3-4 s of cache misses
+    /// and fresh pages. `resolve` makes it again if the objects changed in number.
+    entra_by_device_id: Option<(usize, FxHashMap<Guid, usize>)>,
 }
 
 impl Fleet {
@@ -167,27 +172,38 @@ fn duplicates<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
     non_empty: impl Fn(&T) -> u16,
     file_line: impl Fn(&T) -> (u16, u64),
 ) -> Vec<bool> {
-    let mut best: FxHashMap<K, usize> =
-        FxHashMap::with_capacity_and_hasher(records.len(), Default::default());
+    duplicates_kept(records, keys, activity, non_empty, file_line).0
+}
+
+/// [`duplicates`], and the record kept for each key (by its position before removal).
+fn duplicates_kept<T: std::fmt::Debug, K: std::hash::Hash + Eq>(
+    records: &[T],
+    keys: impl Iterator<Item = Option<K>>,
+    activity: impl Fn(&T) -> Option<Micros>,
+    non_empty: impl Fn(&T) -> u16,
+    file_line: impl Fn(&T) -> (u16, u64),
+) -> (Vec<bool>, FxHashMap<K, usize>) {
     let mut drop = vec![false; records.len()];
-    for (i, k) in keys.enumerate() {
-        let Some(k) = k else { continue };
-        match best.entry(k) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i);
-            }
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                let j = *o.get();
-                if prefer(&records[i], &records[j], &activity, &non_empty, &file_line) {
-                    drop[j] = true;
-                    o.insert(i);
-                } else {
-                    drop[i] = true;
-                }
+    let keyed: Vec<(K, usize)> = keys
+        .enumerate()
+        .filter_map(|(i, k)| k.map(|k| (k, i)))
+        .collect();
+    // Records with one key come in record order: of identical rows the first stays.
+    let best = filled_in_bucket_order(keyed, |best, k, i| match best.entry(k) {
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(i);
+        }
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            let j = *o.get();
+            if prefer(&records[i], &records[j], &activity, &non_empty, &file_line) {
+                drop[j] = true;
+                o.insert(i);
+            } else {
+                drop[i] = true;
             }
         }
-    }
-    drop
+    });
+    (drop, best)
 }
 
 /// A record's sort key in 24 bytes: the first 16 bytes of its key's text as two numbers,
@@ -353,7 +369,7 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
     // The two largest sources start at once, one per core; the two smaller ones follow the
     // Intune records (a core left idle steals one). Nested the other way, a second core
     // would take the two small ones first and start the Entra objects only after them.
-    let ((a, (c, d)), b) = rayon::join(
+    let ((a, (c, d)), (b, by_device_id)) = rayon::join(
         || {
             let a = tidy_intune(intune, files);
             let cd = rayon::join(
@@ -364,6 +380,7 @@ pub fn gather(inputs: &mut [Input]) -> Fleet {
         },
         || tidy_entra(entra, files),
     );
+    fleet.entra_by_device_id = Some((fleet.entra.len(), by_device_id));
     for removed in [a, b, c, d] {
         for (input, n) in inputs.iter_mut().zip(removed) {
             input.skip(SkipReason::Duplicate, n);
@@ -424,7 +441,9 @@ fn tidy_intune(v: &mut Vec<IntuneRecord>, files: usize) -> Vec<u64> {
     removed
 }
 
-fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
+/// Tidies the Entra objects, returning the copies removed per file and the objects by
+/// device id (positions after the removal).
+fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> (Vec<u64>, FxHashMap<Guid, usize>) {
     let mut removed = vec![0; files];
     let t = crate::timing::span("    gather: entra sort");
     // Objects without an object id (none, in the exports seen) first, by device id.
@@ -448,8 +467,25 @@ fn tidy_entra(v: &mut Vec<EntraRecord>, files: usize) -> Vec<u64> {
     drop(t);
     let _t = crate::timing::span("    gather: entra device ids");
     // Two objects claiming one device id would make two devices with one key: one is kept.
-    dedup!(*v, removed, |r| r.device_id, |r| r.last_sign_in.get());
-    removed
+    let (drop, mut by_device_id) = duplicates_kept(
+        v,
+        v.iter().map(|r| r.device_id),
+        |r| r.last_sign_in.get(),
+        |r| r.non_empty,
+        |r| (r.file, r.line),
+    );
+    if drop.contains(&true) {
+        // The map holds kept objects only: each moves back by the objects removed before it.
+        let mut before = Vec::with_capacity(drop.len());
+        let mut n = 0;
+        for &d in &drop {
+            before.push(n);
+            n += usize::from(d);
+        }
+        by_device_id.values_mut().for_each(|e| *e -= before[*e]);
+    }
+    remove(v, drop, |r| r.file, &mut removed);
+    (removed, by_device_id)
 }
 
 fn tidy_configmgr(v: &mut Vec<ConfigMgrRecord>, files: usize) -> Vec<u64> {
@@ -589,6 +625,23 @@ enum CmLink {
     Own,
 }
 
+/// The Intune records by id: GUIDs (all of them, in the exports seen) in a map of their
+/// own, filled in bucket order ([`map_in_bucket_order`]), other ids beside.
+struct IntuneById<'f> {
+    guids: FxHashMap<Guid, usize>,
+    texts: FxHashMap<&'f Id, usize>,
+}
+
+impl IntuneById<'_> {
+    fn get(&self, id: &Id) -> Option<usize> {
+        match id {
+            Id::Guid(g) => self.guids.get(g),
+            Id::Text(_) => self.texts.get(id),
+        }
+        .copied()
+    }
+}
+
 struct Builder {
     devices: Vec<Device>,
     /// Devices anchored by anything but an Entra object (those are devices `0..n_entra`,
@@ -614,29 +667,32 @@ impl Builder {
 }
 
 /// Links the records of a fleet into devices.
-pub fn resolve(fleet: Fleet) -> Resolved {
+pub fn resolve(mut fleet: Fleet) -> Resolved {
     let mut warnings = Vec::new();
     let mut b = Builder {
         devices: Vec::new(),
         by_anchor: FxHashMap::default(),
     };
     let t = crate::timing::span("    link: intune");
-    let fleet_ref = &fleet;
     // First, on both cores: the map of Entra objects by device id, and a device per Entra
     // object (made in parallel: at 10M devices these are 1.7 GB of fresh pages, 3.6 s on
     // one core).
     let t2 = crate::timing::span("        link: Entra map, devices");
+    let made = fleet.entra_by_device_id.take();
+    let fleet_ref = &fleet;
     let entra_map = || -> FxHashMap<Guid, usize> {
-        // Sized up front: grown from empty, the map is rebuilt at every doubling.
-        let mut m = FxHashMap::with_capacity_and_hasher(fleet_ref.entra.len(), Default::default());
-        m.extend(
+        // Left by `gather` for these objects; made again only for a fleet not gathered.
+        if let Some((_, m)) = made.filter(|(n, _)| *n == fleet_ref.entra.len()) {
+            return m;
+        }
+        map_in_bucket_order(
             fleet_ref
                 .entra
                 .iter()
                 .enumerate()
-                .filter_map(|(i, r)| r.device_id.map(|d| (d, i))),
-        );
-        m
+                .filter_map(|(i, r)| r.device_id.map(|d| (d, i)))
+                .collect(),
+        )
     };
     // Room for every device there can be (each record its own), so that the devices are
     // never moved by growing: at 10M devices a grown vector copied 1.7 GB into fresh
@@ -659,43 +715,64 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     // passes read (Intune by id and by serial, Entra by [ZTDID]) are made on the other,
     // as three tasks the first core takes up when it is done.
     type Lookups<'f> = (
-        FxHashMap<&'f Id, usize>,
-        FxHashMap<std::borrow::Cow<'f, str>, usize>,
+        IntuneById<'f>,
+        FxHashMap<Text, usize>,
         FxHashMap<Guid, usize>,
     );
     let lookups = || -> Lookups<'_> {
         let _t = crate::timing::span("        link: lookup maps beside");
-        let by_id = || -> FxHashMap<&Id, usize> {
-            let mut m =
-                FxHashMap::with_capacity_and_hasher(fleet_ref.intune.len(), Default::default());
-            m.extend(fleet_ref.intune.iter().enumerate().map(|(i, r)| (&r.id, i)));
-            m
-        };
-        // The best Intune record for a serial (tie-break), for serial links.
-        let by_serial = || -> FxHashMap<std::borrow::Cow<'_, str>, usize> {
-            let mut m: FxHashMap<std::borrow::Cow<'_, str>, usize> =
-                FxHashMap::with_capacity_and_hasher(fleet_ref.intune.len(), Default::default());
-            for (i, r) in fleet_ref.intune.iter().enumerate() {
-                if let Some(s) = &r.serial {
-                    m.entry(serial_key(s))
-                        .and_modify(|best| {
-                            let other = &fleet_ref.intune[*best];
-                            if order(intune_rank(r), intune_rank(other)) == Ordering::Less {
-                                *best = i;
-                            }
-                        })
-                        .or_insert(i);
-                }
-            }
-            m
-        };
-        let by_ztdid = || -> FxHashMap<Guid, usize> {
-            fleet_ref
-                .entra
+        // The maps keyed by GUIDs are filled in the order of their buckets (at 10M records
+        // a fill in record order is a cache miss per insert); the others in record order,
+        // since a key held by reference is read again at each insert (in bucket order, a
+        // random read of a record instead).
+        let by_id = || -> IntuneById<'_> {
+            let (guids, texts): (Vec<_>, Vec<_>) = fleet_ref
+                .intune
                 .iter()
                 .enumerate()
-                .filter_map(|(i, r)| r.ztdid.map(|z| (z, i)))
-                .collect()
+                .partition(|(_, r)| matches!(r.id, Id::Guid(_)));
+            let guids = guids
+                .into_iter()
+                .filter_map(|(i, r)| match r.id {
+                    Id::Guid(g) => Some((g, i)),
+                    Id::Text(_) => None,
+                })
+                .collect();
+            IntuneById {
+                guids: map_in_bucket_order(guids),
+                texts: texts.into_iter().map(|(i, r)| (&r.id, i)).collect(),
+            }
+        };
+        // The best Intune record for a serial (tie-break), for serial links. The keys are
+        // held in the map (up to 24 bytes inline, as `Text`), so that it can be filled in
+        // bucket order.
+        let by_serial = || -> FxHashMap<Text, usize> {
+            let serials = fleet_ref
+                .intune
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.serial.as_deref().map(|s| (Text::from(serial_key(s)), i)))
+                .collect();
+            filled_in_bucket_order(serials, |m, key, i| {
+                m.entry(key)
+                    .and_modify(|best| {
+                        let (r, other) = (&fleet_ref.intune[i], &fleet_ref.intune[*best]);
+                        if order(intune_rank(r), intune_rank(other)) == Ordering::Less {
+                            *best = i;
+                        }
+                    })
+                    .or_insert(i);
+            })
+        };
+        let by_ztdid = || -> FxHashMap<Guid, usize> {
+            map_in_bucket_order(
+                fleet_ref
+                    .entra
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| r.ztdid.map(|z| (z, i)))
+                    .collect(),
+            )
         };
         let ((by_id, by_ztdid), by_serial) =
             rayon::join(|| rayon::join(by_id, by_ztdid), by_serial);
@@ -704,7 +781,10 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     // Intune: by Entra device id, else a device of its own.
     let link_intune = |b: &mut Builder| -> Vec<usize> {
         let _t = crate::timing::span("        link: Intune records");
+        // Each record's device first, in record order (new devices are numbered in it),
+        // then the joins, device by device.
         let mut intune_device = vec![0usize; fleet_ref.intune.len()];
+        let mut joins = Vec::with_capacity(fleet_ref.intune.len());
         for (i, r) in fleet_ref.intune.iter().enumerate() {
             let (d, kind) = match r.entra_device_id {
                 Some(g) => match entra_by_devid.get(&g) {
@@ -713,10 +793,10 @@ pub fn resolve(fleet: Fleet) -> Resolved {
                 },
                 None => (b.fresh(), LinkKind::Own),
             };
-            b.devices[d].intune.push(i);
-            b.devices[d].links.push((Source::Intune, i as u32, kind));
             intune_device[i] = d;
+            joins.push((d, i as u32, kind));
         }
+        join_in_device_order(&mut b.devices, INTUNE, joins);
         intune_device
     };
     let (intune_device, (intune_by_id, intune_by_serial, entra_by_ztdid)) =
@@ -738,7 +818,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
                     .managed_device_id
                     .as_ref()
                     .and_then(|m| intune_by_id.get(m))
-                    .map(|&ir| intune_device[ir]),
+                    .map(|ir| intune_device[ir]),
                 device_id: a
                     .entra_device_id
                     .map(|g| (g, entra_by_devid.get(&g).copied())),
@@ -816,6 +896,7 @@ pub fn resolve(fleet: Fleet) -> Resolved {
     // Autopilot: managedDeviceId, Entra device id, [ZTDID], serial; strongest first.
     let mut folded: FxHashMap<usize, usize> = FxHashMap::default(); // placeholder device -> target device
     let mut ap_only: Vec<usize> = Vec::new();
+    let mut joins = Vec::with_capacity(fleet.autopilot.len());
     for (i, (a, l)) in fleet.autopilot.iter().zip(&ap_links).enumerate() {
         let mut cands: smallvec::SmallVec<[(usize, LinkKind); 4]> = smallvec::SmallVec::new();
         let mut placeholder_dev: Option<usize> = None;
@@ -865,13 +946,13 @@ pub fn resolve(fleet: Fleet) -> Resolved {
             (None, None) => None,
         };
         match target {
-            Some((d, kind)) => {
-                b.devices[d].autopilot.push(i);
-                b.devices[d].links.push((Source::Autopilot, i as u32, kind));
-            }
+            Some((d, kind)) => joins.push((d, i as u32, kind)),
             None => ap_only.push(i),
         }
     }
+    // No record of `ap_only` joins a device these joins reach (those are anchored by an
+    // Autopilot key, made below), so each device's records still come in record order.
+    join_in_device_order(&mut b.devices, AUTOPILOT, joins);
     for i in ap_only {
         let a = &fleet.autopilot[i];
         let key = match (&a.serial, a.id) {
@@ -888,15 +969,19 @@ pub fn resolve(fleet: Fleet) -> Resolved {
 
     drop(t);
     let t = crate::timing::span("    link: configmgr");
-    for (i, l) in cm_links.into_iter().enumerate() {
-        let (d, kind) = match l {
-            CmLink::To(d, kind) => (d, kind),
-            CmLink::DeviceId(g) => (b.device(AnchorKey::DeviceId(g)), LinkKind::EntraDeviceId),
-            CmLink::Own => (b.fresh(), LinkKind::Own),
-        };
-        b.devices[d].configmgr.push(i);
-        b.devices[d].links.push((Source::ConfigMgr, i as u32, kind));
-    }
+    let joins = cm_links
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let (d, kind) = match l {
+                CmLink::To(d, kind) => (d, kind),
+                CmLink::DeviceId(g) => (b.device(AnchorKey::DeviceId(g)), LinkKind::EntraDeviceId),
+                CmLink::Own => (b.fresh(), LinkKind::Own),
+            };
+            (d, i as u32, kind)
+        })
+        .collect();
+    join_in_device_order(&mut b.devices, CONFIGMGR, joins);
 
     drop(t);
     let t = crate::timing::span("    link: keys");
@@ -979,6 +1064,31 @@ pub fn resolve(fleet: Fleet) -> Resolved {
         warnings,
     }
 }
+
+/// Joins records of `source` to their devices (`(device, record, how)`), device by device:
+/// made in record order, each join was a write to a device at a random place (at 10M
+/// devices, 1.7 GB of them: a cache and TLB miss each, 3.6 s for the Intune records). Sorted
+/// by (device, record), the writes run through the devices front to back and every device
+/// still gets its records in record order.
+fn join_in_device_order(
+    devices: &mut [Device],
+    (source, members): (Source, fn(&mut Device) -> &mut Members),
+    mut joins: Vec<(usize, u32, LinkKind)>,
+) {
+    joins.par_sort_unstable_by_key(|&(d, i, _)| (d, i));
+    for (d, i, kind) in joins {
+        let device = &mut devices[d];
+        members(device).push(i as usize);
+        device.links.push((source, i, kind));
+    }
+}
+
+/// The sources whose records join devices, with their members in a device.
+const INTUNE: (Source, fn(&mut Device) -> &mut Members) = (Source::Intune, |d| &mut d.intune);
+const CONFIGMGR: (Source, fn(&mut Device) -> &mut Members) =
+    (Source::ConfigMgr, |d| &mut d.configmgr);
+const AUTOPILOT: (Source, fn(&mut Device) -> &mut Members) =
+    (Source::Autopilot, |d| &mut d.autopilot);
 
 /// Puts each source's records in the order the devices reach them (device by device,
 /// primary first) and renumbers the devices' references to match. Every later stage
