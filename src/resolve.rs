@@ -1228,6 +1228,67 @@ fn other_device_key(d: &Device, fleet: &Fleet) -> String {
 mod tests {
     use super::*;
 
+    /// Of two Entra objects claiming one device id, gather keeps the one signed in last,
+    /// and the device-id map it leaves for `resolve` follows the objects it removed: each
+    /// Intune record joins the object with its device id, as with a map made afresh.
+    #[test]
+    fn the_device_id_map_gather_leaves_follows_the_objects_it_removed() {
+        let guid = |s: &str| crate::ingest::value::parse_guid(s).unwrap();
+        let x = guid("6f1c2a8e-0a57-4d1e-9d3b-0c2f8a1b7e01");
+        let y = guid("6f1c2a8e-0a57-4d1e-9d3b-0c2f8a1b7e02");
+        let object = |line: u64, id: &str, device: Guid, signed_in: Micros| EntraRecord {
+            line,
+            object_id: Some(Id::new(id)),
+            device_id: Some(device),
+            last_sign_in: Some(signed_in).into(),
+            ..EntraRecord::default()
+        };
+        let intune = |line: u64, id: &str, device: Guid| IntuneRecord {
+            line,
+            id: Id::new(id),
+            entra_device_id: Some(device),
+            ..IntuneRecord::default()
+        };
+        let fleet = Fleet {
+            // The first object is the older copy of the third: removing it moves both
+            // others back by one.
+            entra: vec![
+                object(2, "a0000000-0000-4000-8000-000000000001", x, 100),
+                object(3, "a0000000-0000-4000-8000-000000000002", y, 500),
+                object(4, "a0000000-0000-4000-8000-000000000003", x, 900),
+            ],
+            intune: vec![
+                intune(2, "b0000000-0000-4000-8000-000000000001", y),
+                intune(3, "b0000000-0000-4000-8000-000000000002", x),
+            ],
+            ..Fleet::default()
+        };
+        let joined = |r: &Resolved| -> Vec<(String, Vec<u64>)> {
+            r.devices
+                .iter()
+                .map(|d| {
+                    let e = &r.fleet.entra[d.entra.expect("every device has its object")];
+                    let lines = d.intune.iter().map(|&i| r.fleet.intune[i].line).collect();
+                    (e.object_id.as_ref().unwrap().to_string(), lines)
+                })
+                .collect()
+        };
+        let mut left = fleet.clone();
+        let (removed, map) = tidy_entra(&mut left.entra, 1);
+        assert_eq!(removed, vec![1]);
+        left.entra_by_device_id = Some((left.entra.len(), map));
+        let mut afresh = fleet;
+        tidy_entra(&mut afresh.entra, 1);
+        let (left, afresh) = (resolve(left), resolve(afresh));
+        // Devices in key (device id) order: x's first.
+        let want = vec![
+            ("a0000000-0000-4000-8000-000000000003".to_string(), vec![3]),
+            ("a0000000-0000-4000-8000-000000000002".to_string(), vec![2]),
+        ];
+        assert_eq!(joined(&left), want);
+        assert_eq!(joined(&afresh), want);
+    }
+
     #[test]
     fn an_ids_sort_prefix_is_the_first_16_bytes_of_its_text() {
         for text in [
