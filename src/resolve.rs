@@ -570,6 +570,17 @@ fn permute<T>(v: &mut [T], order: Vec<usize>) {
     }
 }
 
+/// `s` lower-cased (as [`crate::ingest::value::lower`]), held inline up to 24 bytes.
+fn lower_text(s: &str) -> Text {
+    if s.is_ascii() {
+        let mut t = Text::from(s);
+        t.as_mut_str().make_ascii_lowercase();
+        t
+    } else {
+        Text::from_str_to_lowercase(s)
+    }
+}
+
 /// An id's sort prefix: its text's first 16 bytes as a number. It orders like the text
 /// (ties apart), so most comparisons are of numbers held in the keys, not of ids read
 /// from records all over memory.
@@ -833,20 +844,21 @@ pub fn resolve(mut fleet: Fleet) -> Resolved {
     };
     // ConfigMgr: AADDeviceID, else serial (to Intune), else a unique ServerAd name.
     let cm_lookups = || -> Vec<CmLink> {
-        // The names of the ServerAd objects (a third of all at fleet scale), found and
-        // lower-cased on both cores; the map is filled in object order.
-        let named: Vec<(std::borrow::Cow<'_, str>, usize)> = fleet
+        // The ServerAd objects (a third of all at fleet scale) by lower-cased name, held
+        // inline (`Text`, up to 24 bytes), found and lower-cased on both cores and filled in
+        // bucket order. A name only links when one object has it: a name two objects share
+        // maps to `SHARED`.
+        const SHARED: usize = usize::MAX;
+        let named: Vec<(Text, usize)> = fleet
             .entra
             .par_iter()
             .enumerate()
             .filter(|(_, r)| r.trust == Some(Trust::ServerAd))
-            .filter_map(|(e, r)| r.name.as_ref().map(|n| (crate::ingest::value::lower(n), e)))
+            .filter_map(|(e, r)| r.name.as_ref().map(|n| (lower_text(n), e)))
             .collect();
-        let mut serverad_by_name: FxHashMap<std::borrow::Cow<'_, str>, Vec<usize>> =
-            FxHashMap::with_capacity_and_hasher(named.len(), Default::default());
-        for (n, e) in named {
-            serverad_by_name.entry(n).or_default().push(e);
-        }
+        let serverad_by_name = filled_in_bucket_order(named, |m, name, e| {
+            m.entry(name).and_modify(|at| *at = SHARED).or_insert(e);
+        });
         fleet
             .configmgr
             .par_iter()
@@ -858,13 +870,13 @@ pub fn resolve(mut fleet: Fleet) -> Resolved {
                     }
                 } else if let Some(ir) = c.serial.as_deref().and_then(by_serial) {
                     CmLink::To(intune_device[ir], LinkKind::Serial)
-                } else if let Some([e]) = c
+                } else if let Some(&e) = c
                     .name
                     .as_ref()
-                    .and_then(|n| serverad_by_name.get(&crate::ingest::value::lower(n)))
-                    .map(Vec::as_slice)
+                    .and_then(|n| serverad_by_name.get(lower_text(n).as_str()))
+                    .filter(|&&e| e != SHARED)
                 {
-                    CmLink::To(*e, LinkKind::Name)
+                    CmLink::To(e, LinkKind::Name)
                 } else {
                     CmLink::Own
                 }
@@ -1287,6 +1299,63 @@ mod tests {
         ];
         assert_eq!(joined(&left), want);
         assert_eq!(joined(&afresh), want);
+    }
+
+    /// A ConfigMgr record with no device id and no serial joins the ServerAd object of its
+    /// name, in any case (non-ASCII too), when exactly one object has that name; a name two
+    /// objects share, or no object has, leaves it a device of its own. Checked with a few
+    /// objects and with enough for the name map to be filled in bucket order.
+    #[test]
+    fn configmgr_records_join_the_one_serverad_object_of_their_name() {
+        let object = |line: u64, name: &str| EntraRecord {
+            line,
+            object_id: Some(Id::new(&format!("a0000000-0000-4000-8000-{line:012}"))),
+            name: Some(Text::from(name)),
+            trust: Some(Trust::ServerAd),
+            ..EntraRecord::default()
+        };
+        let client = |line: u64, name: &str| ConfigMgrRecord {
+            line,
+            resource_id: Text::from(format!("1677{line:04}")),
+            name: Some(Text::from(name)),
+            ..ConfigMgrRecord::default()
+        };
+        for fillers in [0, 70_000] {
+            let mut entra = vec![
+                object(2, "CORP-PC1"),
+                object(3, "ÄRGER-PC"),
+                object(4, "Shared-PC"),
+                object(5, "SHARED-PC"),
+            ];
+            entra.extend((0..fillers).map(|i| object(10 + i, &format!("FILL-{i}"))));
+            let fleet = Fleet {
+                entra,
+                configmgr: vec![
+                    client(2, "corp-pc1"),
+                    client(3, "ärger-pc"),
+                    client(4, "shared-pc"),
+                    client(5, "NOBODY"),
+                ],
+                ..Fleet::default()
+            };
+            let r = resolve(fleet);
+            let joined: Vec<(u64, Option<u64>)> = r
+                .devices
+                .iter()
+                .flat_map(|d| {
+                    let object = d.entra.map(|e| r.fleet.entra[e].line);
+                    d.configmgr.iter().map(move |&c| (c, object))
+                })
+                .map(|(c, object)| (r.fleet.configmgr[c].line, object))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            assert_eq!(
+                joined,
+                vec![(2, Some(2)), (3, Some(3)), (4, None), (5, None)],
+                "{fillers} fillers"
+            );
+        }
     }
 
     #[test]
